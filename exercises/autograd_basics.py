@@ -1,0 +1,56 @@
+"""Part 1: let autograd compute derivatives for you.
+第一部分:让 autograd 替你求导。
+
+Mark a tensor with requires_grad=True, compute with it, call .backward() on the result,
+and the derivative appears in the tensor's .grad.
+把张量标记为 requires_grad=True,用它做运算,对结果调用 .backward(),导数就会出现在 .grad 里。
+"""
+
+import torch
+
+
+def quadratic_grad(x):
+    """Return dy/dx of y = x**2 + 3*x + 1 at the point x, computed by autograd.
+
+    x is a Python float or a 0-d tensor. Build a leaf tensor from it that requires
+    grad, compute y, call y.backward() and return the gradient: a 0-d float tensor on
+    x's device. At x = 2 the answer is 7.
+
+    用 autograd 计算 y = x**2 + 3*x + 1 在 x 处的导数 dy/dx。x 是 Python 浮点数或 0 维张量。
+    先由它创建一个 requires_grad 的叶子张量,计算 y,调用 y.backward(),返回梯度:
+    一个与 x 在同一设备上的 0 维浮点张量。x = 2 时答案是 7。
+    """
+    # Autograd only fills .grad for a leaf tensor created with requires_grad=True.
+    # autograd 只会为 requires_grad=True 的叶子张量填充 .grad。
+    raise NotImplementedError("quadratic_grad: write your code here / 在这里写代码")
+
+
+def chain_rule_grads(x, y):
+    """Return (dz/dx, dz/dy) of z = x**2 * y + y**2, from a single backward pass.
+
+    x and y are floats or 0-d tensors; return two 0-d tensors on their device. At
+    x = 2, y = 3 the answer is (12, 10). Careful: the tutorial prints 13 for dz/dy,
+    which is wrong: dz/dy = x**2 + 2*y = 4 + 6 = 10.
+
+    用一次反向传播求 z = x**2 * y + y**2 的 (dz/dx, dz/dy)。x、y 是浮点数或 0 维张量,
+    返回两个在同一设备上的 0 维张量。x = 2、y = 3 时答案是 (12, 10)。
+    注意:教程打印的 dz/dy = 13 是错的:dz/dy = x**2 + 2*y = 4 + 6 = 10。
+    """
+    # Both x and y must be leaves that require grad; one backward on z fills both .grad fields.
+    # x 和 y 都必须是 requires_grad 的叶子张量;对 z 做一次 backward 会同时填充两个 .grad。
+    raise NotImplementedError("chain_rule_grads: write your code here / 在这里写代码")
+
+
+def quadratic_grad_by_hand(x):
+    """Return the derivative of y = x**2 + 3*x + 1, written by hand, elementwise.
+
+    x is a tensor of any shape; return a tensor of the same shape and device. Do not
+    use autograd: the grader calls this with autograd switched off and compares it
+    with what autograd computes.
+
+    手写 y = x**2 + 3*x + 1 的导数,逐元素计算。x 是任意形状的张量,返回同形状、同设备的张量。
+    不要用 autograd:评分器会在关闭 autograd 的情况下调用它,并与 autograd 的结果比较。
+    """
+    # Differentiate x² + 3x + 1 with pen and paper, then write that formula with tensor arithmetic.
+    # 先用纸笔对 x² + 3x + 1 求导,再用张量运算写出这个公式。
+    raise NotImplementedError("quadratic_grad_by_hand: write your code here / 在这里写代码")

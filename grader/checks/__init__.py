@@ -1,0 +1,73 @@
+"""Checks: each a claim about one student function, worth some points.
+
+A check makes inputs (on the CPU, from a seeded generator), names the probe the worker
+runs on them, computes what it expects in the grader's own process, and judges the
+observation. Public checks expect the tutorial's own numbers; hidden checks draw fresh
+random inputs and expect what the reference solutions and autograd compute.
+"""
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import torch
+
+from grader.compare import ATOL, RTOL, first_misconception, problem
+from grader.lesson import MODULE_OF
+from grader.results import Feedback
+
+Inputs = dict[str, Any]
+Judge = Callable[["Check", Any, Any, Inputs], Feedback | None]
+
+
+def judge_returns(check: "Check", got: Any, expected: Any, inputs: Inputs) -> Feedback | None:
+    """The returned value against the expected one; a wrong one is matched to a mistake."""
+    found = problem(got, expected, *check.tolerance)
+    return found and check.misconception_in(found, got, inputs)
+
+
+@dataclass(frozen=True)
+class Check:
+    function: str
+    claim: str
+    points: int
+    inputs: Callable[[torch.Generator], Inputs]
+    expect: Callable[[Inputs, str], Any]
+    judge: Judge = judge_returns
+    probe: str = "call"
+    hidden: bool = False
+    wrong_answers: Callable[[Inputs], dict[str, Any]] = field(default=lambda inputs: {})
+    errors: tuple[tuple[str, str], ...] = ()
+    tolerance: tuple[float, float] = (ATOL, RTOL)
+
+    @property
+    def module(self) -> str:
+        return MODULE_OF[self.function]
+
+    def misconception_in(self, found: Feedback, got: Any, inputs: Inputs) -> Feedback:
+        """Attach the first known wrong answer that `got` matches."""
+        mistake = first_misconception(got, self.wrong_answers(inputs), *self.tolerance)
+        return replace(found, misconception=mistake) if mistake else found
+
+    def misconception_of_error(self, message: str) -> str | None:
+        return next((m for text, m in self.errors if text in message), None)
+
+
+def collect(hidden: bool) -> list[Check]:
+    from grader.checks.public import PUBLIC
+
+    if not hidden:
+        return PUBLIC
+    from grader.checks.hidden import HIDDEN
+
+    return PUBLIC + HIDDEN
+
+
+def reference(function: str) -> Callable:
+    """The reference solution of `function`, imported only in the grader's process."""
+    return getattr(importlib.import_module(f"solutions.{MODULE_OF[function]}"), function)
+
+
+def on(device: str, *values: float) -> torch.Tensor:
+    return torch.tensor(values if len(values) > 1 else values[0], device=device)

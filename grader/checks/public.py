@@ -1,0 +1,219 @@
+"""Public checks: the tutorial's own examples, with the numbers it (should have) printed.
+
+Students see these checks and their code; they expect constants, never the reference.
+"""
+
+import torch
+
+from grader.checks import Check, Inputs, on
+from grader.compare import problem, show
+from grader.lesson import lesson_data
+from grader.results import Feedback
+
+NOT_DIFFERENTIABLE = "does not require grad"  # backward called with autograd off
+
+
+def judge_sgd_step(check: Check, got: dict, expected: list, inputs: Inputs) -> Feedback | None:
+    found = problem(got["params"], expected)
+    if found:
+        found = check.misconception_in(found, got["params"], inputs)
+        if found.misconception == "rebinding":
+            return Feedback("not_updated_in_place", found.params, "rebinding")
+        return found
+    for param in got["params"]["items"]:
+        if not (param["is_leaf"] and param["requires_grad"]):
+            return Feedback("graph_recorded", misconception="update_outside_no_grad")
+    return None
+
+
+def sgd_wrong_answers(inputs: Inputs) -> dict:
+    params, grads, lr = inputs["params"], inputs["grads"], inputs["lr"]
+    return {
+        "rebinding": params,
+        "gradient_ascent": [p + lr * g for p, g in zip(params, grads)],
+        "ignores_lr": [p - g for p, g in zip(params, grads)],
+    }
+
+
+def sgd_step_inputs(generator: torch.Generator) -> Inputs:
+    return {"params": [torch.tensor(1.0), torch.tensor(2.0)], "grads": [torch.tensor(0.5), torch.tensor(-1.0)], "lr": 0.1}
+
+
+def judge_zero_grads(check: Check, got: dict, expected: list, inputs: Inputs) -> Feedback | None:
+    for grad in got["after_zero"]["items"]:
+        if grad["kind"] != "NoneType" and not (grad["kind"] == "tensor" and not grad["data"].any()):
+            return Feedback("grad_not_cleared", {"got": show(got["after_zero"])}, "grad_accumulates")
+    found = problem(got["after_backward"], expected)
+    return found and check.misconception_in(found, got["after_backward"], inputs)
+
+
+def zero_grads_inputs(generator: torch.Generator) -> Inputs:
+    return {
+        "params": [torch.tensor(1.0), torch.tensor([1.0, 2.0])],
+        "first": [torch.tensor(3.0), torch.tensor([1.0, 1.0])],
+        "second": [torch.tensor(5.0), torch.tensor([2.0, -1.0])],
+    }
+
+
+def accumulated(inputs: Inputs) -> dict:
+    return {"grad_accumulates": [a + b for a, b in zip(inputs["first"], inputs["second"])]}
+
+
+def judge_weights(check: Check, got: dict, expected: tuple, inputs: Inputs) -> Feedback | None:
+    """train's (w, b), ignoring the losses (another check looks at those)."""
+    if got.get("kind") in ("tuple", "list") and len(got["items"]) == 3:
+        got = {**got, "items": got["items"][:2]}
+    found = problem(got, expected, *check.tolerance)
+    return found and check.misconception_in(found, got, inputs)
+
+
+def judge_losses(check: Check, got: dict, expected: tuple, inputs: Inputs) -> Feedback | None:
+    """train's losses: `expected` is (count, first loss, last loss)."""
+    count, first, last = expected
+    if got.get("kind") not in ("tuple", "list") or len(got["items"]) != 3:
+        return Feedback("not_a_sequence", {"expected": 3, "got": show(got)})
+    losses = got["items"][2]
+    if losses.get("kind") != "list" or len(losses["items"]) != count:
+        shown = len(losses["items"]) if "items" in losses else show(losses)
+        return Feedback("wrong_length", {"expected": count, "got": shown}, "ignores_epochs")
+    ends = {"kind": "list", "items": [losses["items"][0], losses["items"][-1]]}
+    found = problem(ends, [first, last], *check.tolerance)
+    return found and check.misconception_in(found, ends, inputs)
+
+
+def judge_plot(check: Check, got: dict, expected: Inputs, inputs: Inputs) -> Feedback | None:
+    if got["figure"].get("kind") != "figure":
+        return Feedback("not_a_figure", {"got": show(got["figure"])}, "figure_not_returned")
+    axes = got["axes"]
+    if len(axes) != 2:
+        return Feedback("wrong_axes_count", {"got": len(axes)})
+    x, y = expected["x"].flatten().double(), expected["y"].flatten().double()
+    data = torch.stack([x, y], dim=1)
+    with_data = [ax for ax in axes if any(same_points(s, data) for s in ax["scatters"])]
+    if not with_data:
+        return Feedback("no_data_scatter", {"expected": len(x)})
+    w, b = float(expected["w"]), float(expected["b"])
+    if not any(on_line(line, w, b) for line in with_data[0]["lines"]):
+        return Feedback("no_fitted_line", {"expected": f"{w:.3f}x + {b:.3f}"})
+    other = axes[1] if with_data[0] is axes[0] else axes[0]
+    losses = torch.tensor(expected["losses"], dtype=torch.float64)
+    if not any(len(line) == len(losses) and torch.allclose(line[:, 1], losses, 1e-4, 1e-4) for line in other["lines"]):
+        return Feedback("no_loss_curve", {"expected": len(losses)})
+    return None
+
+
+def same_points(points: torch.Tensor, data: torch.Tensor) -> bool:
+    return points.shape == data.shape and bool(torch.allclose(points, data, 1e-4, 1e-4))
+
+
+def on_line(line: torch.Tensor, w: float, b: float) -> bool:
+    if len(line) < 2 or line[:, 0].max() - line[:, 0].min() <= 0:
+        return False
+    predicted = w * line[:, 0] + b
+    return bool(torch.allclose(line[:, 1], predicted, rtol=1e-3, atol=1e-3))
+
+
+def plot_inputs(generator: torch.Generator) -> Inputs:
+    x, y = lesson_data()
+    losses = [161.1 * 0.9**epoch + 3.9 for epoch in range(100)]
+    return {"args": [x, y, torch.tensor(2.0668), torch.tensor(0.6556), losses]}
+
+
+def plot_expectation(inputs: Inputs, device: str) -> Inputs:
+    return dict(zip(("x", "y", "w", "b", "losses"), [a.cpu() if isinstance(a, torch.Tensor) else a for a in inputs["args"]]))
+
+
+def lesson_args(generator: torch.Generator) -> Inputs:
+    return {"args": list(lesson_data())}
+
+
+PUBLIC = [
+    Check(
+        "quadratic_grad", "gives dy/dx = 7 at x = 2, as in the tutorial", 2,
+        inputs=lambda g: {"args": [torch.tensor(2.0)]},
+        expect=lambda inputs, device: on(device, 7.0),
+        wrong_answers=lambda inputs: {
+            "grad_of_non_leaf": None, "python_number": 7.0, "returned_function_value": torch.tensor(11.0),
+            "missing_constant": torch.tensor(4.0),
+        },
+    ),
+    Check(
+        "chain_rule_grads", "gives (dz/dx, dz/dy) = (12, 10) at x = 2, y = 3", 2,
+        inputs=lambda g: {"args": [torch.tensor(2.0), torch.tensor(3.0)]},
+        expect=lambda inputs, device: (on(device, 12.0), on(device, 10.0)),
+        wrong_answers=lambda inputs: {
+            "tutorial_13": (torch.tensor(12.0), torch.tensor(13.0)),
+            "swapped": (torch.tensor(10.0), torch.tensor(12.0)),
+            "python_number": (12.0, 10.0),
+        },
+    ),
+    Check(
+        "quadratic_grad_by_hand", "gives 2x + 3 at x = [0, 1, 2] with autograd off", 2,
+        inputs=lambda g: {"args": [torch.tensor([0.0, 1.0, 2.0])], "no_grad": True},
+        expect=lambda inputs, device: on(device, 3.0, 5.0, 7.0),
+        wrong_answers=lambda inputs: {
+            "returned_function_value": torch.tensor([1.0, 5.0, 11.0]),
+            "missing_constant": torch.tensor([0.0, 2.0, 4.0]),
+        },
+        errors=((NOT_DIFFERENTIABLE, "used_autograd"),),
+    ),
+    Check(
+        "predict", "gives w*x + b as an (N, 1) column for the lesson's x, w = 2, b = 1", 2,
+        inputs=lambda g: {"args": [lesson_data()[0], torch.tensor(2.0), torch.tensor(1.0)]},
+        expect=lambda inputs, device: 2 * inputs["args"][0] + 1,
+        wrong_answers=lambda inputs: {"flattened_column": (2 * inputs["args"][0] + 1).flatten()},
+    ),
+    Check(
+        "mse_loss", "gives 5/3 for predictions [1, 2, 3] against targets [1, 1, 1]", 2,
+        inputs=lambda g: {"args": [torch.tensor([[1.0], [2.0], [3.0]]), torch.ones(3, 1)]},
+        expect=lambda inputs, device: on(device, 5 / 3),
+        wrong_answers=lambda inputs: {
+            "python_number": 5 / 3, "sum_not_mean": torch.tensor(5.0), "missing_square": torch.tensor(1.0),
+            "root_mean_square": torch.tensor((5 / 3) ** 0.5),
+        },
+    ),
+    Check(
+        "mse_grads", "gives (-26/3, -6) for x = [0, 1, 2], y = [1, 3, 5] at w = b = 0, autograd off", 2,
+        inputs=lambda g: {
+            "args": [torch.tensor([[0.0], [1.0], [2.0]]), torch.tensor([[1.0], [3.0], [5.0]]), torch.tensor(0.0), torch.tensor(0.0)],
+            "no_grad": True,
+        },
+        expect=lambda inputs, device: (on(device, -26 / 3), on(device, -6.0)),
+        wrong_answers=lambda inputs: {
+            "missing_factor_2": (torch.tensor(-13 / 3), torch.tensor(-3.0)),
+            "sum_not_mean": (torch.tensor(-26.0), torch.tensor(-18.0)),
+            "sign_flipped": (torch.tensor(26 / 3), torch.tensor(6.0)),
+            "swapped": (torch.tensor(-6.0), torch.tensor(-26 / 3)),
+        },
+        errors=((NOT_DIFFERENTIABLE, "used_autograd"),),
+    ),
+    Check(
+        "sgd_step", "updates w and b in place (w = 1, b = 2, grads 0.5 and -1, lr = 0.1)", 3,
+        probe="sgd_step", inputs=sgd_step_inputs, judge=judge_sgd_step,
+        expect=lambda inputs, device: [on(device, 0.95), on(device, 2.1)],
+        wrong_answers=sgd_wrong_answers,
+        errors=(("leaf Variable that requires grad", "update_outside_no_grad"),),
+    ),
+    Check(
+        "zero_grads", "clears the gradients, so the next backward does not add to them", 3,
+        probe="zero_grads", inputs=zero_grads_inputs, judge=judge_zero_grads,
+        expect=lambda inputs, device: inputs["second"],
+        wrong_answers=accumulated,
+    ),
+    Check(
+        "train", "reaches w ≈ 2.067, b ≈ 0.656 on the lesson's data (100 epochs, lr 0.01)", 3,
+        inputs=lesson_args, judge=judge_weights, tolerance=(1e-3, 1e-3),
+        expect=lambda inputs, device: (on(device, 2.0668342), on(device, 0.6555757)),
+        wrong_answers=lambda inputs: {"grad_accumulates": (torch.tensor(3.4534614), torch.tensor(0.7850475))},
+    ),
+    Check(
+        "train", "returns 100 losses as Python floats, each taken before its update", 2,
+        inputs=lesson_args, judge=judge_losses, tolerance=(1e-3, 1e-4),
+        expect=lambda inputs, device: (100, 161.10255, 3.9217062),
+        wrong_answers=lambda inputs: {"losses_after_update": [19.615215, 3.9210114]},
+    ),
+    Check(
+        "plot_fit", "draws the data, the fitted line and the loss curve on two axes", 3,
+        probe="plot_fit", inputs=plot_inputs, judge=judge_plot, expect=plot_expectation,
+    ),
+]

@@ -1,0 +1,83 @@
+"""A grading run, as its steps: load, plan, run isolated, judge, score."""
+
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from grader.checks import Check, collect
+from grader.judge import verdict
+from grader.load import load_submission
+from grader.results import CheckResult, Grade, Status
+from grader.sandbox import Call, Sandbox, isolation_available
+
+SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+
+
+@dataclass(frozen=True)
+class Planned:
+    check: Check
+    call: Call
+
+
+def grade(path: Path, *, hidden: bool, seed: int, only: str | None = None, sandbox: Sandbox | None = None) -> Grade:
+    started = time.monotonic()
+    submission = load_submission(path)
+    devices = available_devices()
+    plan = make_plan(collect(hidden), devices, seed, only)
+    with open_sandbox(sandbox) as running:
+        run = running.run(submission.sources, [step.call for step in plan])
+    results = [score(step, *verdict(step.check, step.call.device, step.call.inputs, run.outcomes[step.call.index]), len(devices)) for step in plan]
+    return Grade(results, run.output, seed, devices, time.monotonic() - started, notices(devices))
+
+
+def available_devices() -> list[str]:
+    if torch.cuda.is_available():
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+        return ["cpu", "cuda"]
+    return ["cpu"]
+
+
+def make_plan(checks: list[Check], devices: list[str], seed: int, only: str | None) -> list[Planned]:
+    plan = []
+    for check in checks:
+        if only is not None and check.function != only:
+            continue
+        inputs = check.inputs(generator_for(check, seed))
+        for device in devices:
+            call = Call(len(plan), check.module, check.function, check.probe, device, inputs)
+            plan.append(Planned(check, call))
+    return plan
+
+
+def generator_for(check: Check, seed: int) -> torch.Generator:
+    """Each check draws from its own stream, so adding a check changes no other's inputs."""
+    return torch.Generator().manual_seed(seed ^ zlib.crc32(f"{check.function}: {check.claim}".encode()))
+
+
+@contextmanager
+def open_sandbox(sandbox: Sandbox | None) -> Iterator[Sandbox]:
+    if sandbox is not None:
+        yield sandbox
+        return
+    with Sandbox(hidden=[SOLUTIONS] if SOLUTIONS.is_dir() else []) as fresh:
+        yield fresh
+
+
+def score(step: Planned, status: Status, feedback: Any, device_count: int) -> CheckResult:
+    """Step 4: a check's points are shared out over the devices it runs on."""
+    worth = step.check.points / device_count
+    return CheckResult(
+        step.check.function, step.check.claim, step.call.device, step.check.hidden,
+        worth, worth if status is Status.PASS else 0.0, status, feedback,
+    )
+
+
+def notices(devices: list[str]) -> list[str]:
+    found = [] if "cuda" in devices else ["cuda_skipped"]
+    return found if isolation_available() else [*found, "process_isolation"]

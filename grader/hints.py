@@ -1,0 +1,14 @@
+"""Hints, written once in exercises/hints.toml, three levels each, English and Chinese."""
+
+import tomllib
+from functools import cache
+from importlib import resources
+
+
+@cache
+def all_hints() -> dict:
+    return tomllib.loads(resources.files("exercises").joinpath("hints.toml").read_text("utf-8"))
+
+
+def hint(function: str, level: int, lang: str) -> str:
+    return all_hints()[function][lang][level - 1]

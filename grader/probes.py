@@ -1,0 +1,106 @@
+"""Probes: the small scenarios the worker runs against a student's function.
+
+Each probe calls the function on inputs that the grader made and returns plain data
+(`wire.describe`) about what happened. Probes only observe; every judgement happens in
+the grader's own process. They hold no expected answers.
+"""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import torch
+from matplotlib import pyplot
+from matplotlib.figure import Figure
+
+from grader.wire import describe
+
+Probe = Callable[[Callable, dict], Any]
+
+
+class MissingFunction(Exception):
+    """The submission's module has no function of the graded name."""
+
+
+def student_function(module: ModuleType, name: str) -> Callable:
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise MissingFunction(name)
+    return function
+
+
+def leaf(value: torch.Tensor) -> torch.Tensor:
+    return value.detach().clone().requires_grad_(True)
+
+
+def call(function: Callable, inputs: dict) -> dict:
+    with autograd_switch(inputs):
+        return describe(function(*inputs["args"], **inputs.get("kwargs", {})))
+
+
+def call_each(function: Callable, inputs: dict) -> dict:
+    with autograd_switch(inputs):
+        return describe([function(*args) for args in inputs["cases"]])
+
+
+def autograd_switch(inputs: dict) -> AbstractContextManager:
+    """Checks of by-hand derivatives run with autograd off: a backward there must fail."""
+    return torch.no_grad() if inputs.get("no_grad") else nullcontext()
+
+
+def loss_backward(function: Callable, inputs: dict) -> dict:
+    y_pred = leaf(inputs["y_pred"])
+    loss = function(y_pred, inputs["y_true"])
+    if isinstance(loss, torch.Tensor) and loss.requires_grad and loss.numel() == 1:
+        loss.sum().backward()
+    return {"loss": describe(loss), "grad": describe(y_pred.grad)}
+
+
+def sgd_step(function: Callable, inputs: dict) -> dict:
+    params = [leaf(value) for value in inputs["params"]]
+    for param, grad in zip(params, inputs["grads"]):
+        param.grad = grad.clone()
+    function(params, inputs["lr"])
+    return {"params": describe(params), "grads": describe([p.grad for p in params])}
+
+
+def zero_grads(function: Callable, inputs: dict) -> dict:
+    """Backward once, zero, backward again: the second gradients must not include the first."""
+    params = [leaf(value) for value in inputs["params"]]
+    linear_form(params, inputs["first"]).backward()
+    function(params)
+    after_zero = describe([p.grad for p in params])
+    linear_form(params, inputs["second"]).backward()
+    return {"after_zero": after_zero, "after_backward": describe([p.grad for p in params])}
+
+
+def linear_form(params: list[torch.Tensor], coefficients: list[torch.Tensor]) -> torch.Tensor:
+    """sum(c * p): its gradient with respect to p is exactly c."""
+    return sum((c * p).sum() for p, c in zip(params, coefficients))
+
+
+def plot_fit(function: Callable, inputs: dict) -> dict:
+    figure = function(*inputs["args"])
+    if not isinstance(figure, Figure):
+        return {"figure": describe(figure)}
+    axes = [
+        {
+            "scatters": [points(c.get_offsets()) for c in ax.collections],
+            "lines": [points(line.get_xydata()) for line in ax.lines],
+        }
+        for ax in figure.axes
+    ]
+    pyplot.close(figure)
+    return {"figure": {"kind": "figure"}, "axes": axes}
+
+
+def points(xy: Any) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(xy, dtype=np.float64).reshape(-1, 2).copy())
+
+
+PROBES: dict[str, Probe] = {
+    probe.__name__: probe
+    for probe in (call, call_each, loss_backward, sgd_step, zero_grads, plot_fit)
+}

@@ -1,0 +1,39 @@
+"""Step 5: writers, one per format, each a function over a Grade."""
+
+from grader.hints import hint
+from grader.lesson import DEPENDS_ON
+from grader.messages import explain, say
+from grader.results import CheckResult, Feedback, Grade, Status
+
+
+def render(feedback: Feedback, lang: str) -> str:
+    """One feedback as the learner reads it: what happened, then the likely misconception."""
+    params = dict(feedback.params)
+    if cause := params.pop("cause", None):
+        params["reason"] = say(cause, lang, **params)
+    lines = [say(feedback.message, lang, **params)]
+    if feedback.misconception:
+        lines.append(say("likely", lang, misconception=explain(feedback.misconception, lang)))
+    return "\n".join(lines)
+
+
+def function_feedback(grade: Grade, function: str, lang: str) -> str:
+    """What a student should read about one function: its first failing check, and a hint."""
+    failing = [r for r in grade.results if r.function == function and r.status is not Status.PASS]
+    if not failing:
+        return say("all_passed", lang)
+    first = failing[0]
+    lines = [f"{first.claim} ({first.device}): {render(first.feedback, lang)}"]
+    if first.status is Status.NOT_ATTEMPTED or first.feedback.misconception is None:
+        lines.append(say("hint", lang, hint=hint(function, 1, lang)))
+    lines.extend(dependency_notes(grade, function, lang))
+    return "\n".join(lines)
+
+
+def dependency_notes(grade: Grade, function: str, lang: str) -> list[str]:
+    broken = [h for h in DEPENDS_ON.get(function, ()) if not passed(grade.results, h)]
+    return [say("depends_on", lang, function=function, helpers=", ".join(broken))] if broken else []
+
+
+def passed(results: list[CheckResult], function: str) -> bool:
+    return all(r.status is Status.PASS for r in results if r.function == function)

@@ -1,0 +1,31 @@
+"""Gradescope's results.json: one test per check and device."""
+
+import json
+from pathlib import Path
+
+from grader.report import render
+from grader.results import Grade
+
+
+def gradescope_results(grade: Grade, lang: str) -> dict:
+    return {
+        "score": grade.score,
+        "max_score": grade.max_score,
+        "execution_time": round(grade.seconds, 3),
+        "output": grade.output,
+        "tests": [
+            {
+                "name": result.name,
+                "score": round(result.score, 6),
+                "max_score": round(result.max_score, 6),
+                "status": "passed" if result.score == result.max_score else "failed",
+                "output": render(result.feedback, lang) if result.feedback else "",
+                "visibility": "after_published" if result.hidden else "visible",
+            }
+            for result in grade.results
+        ],
+    }
+
+
+def write_gradescope(grade: Grade, lang: str, file: Path) -> None:
+    file.write_text(json.dumps(gradescope_results(grade, lang), ensure_ascii=False, indent=2), "utf-8")

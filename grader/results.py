@@ -1,0 +1,58 @@
+"""Small frozen records that every step after the sandbox passes along."""
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    FAIL = "fail"  # ran, but the answer or the behaviour is wrong
+    ERROR = "error"  # could not run: exception, timeout, crash, missing function
+    NOT_ATTEMPTED = "not attempted"  # still the stub's NotImplementedError
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Why a check did not pass: a message id from the catalog with its parameters, and
+    the misconception it points to, if one matches."""
+
+    message: str
+    params: dict = field(default_factory=dict)
+    misconception: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    function: str
+    claim: str
+    device: str
+    hidden: bool
+    max_score: float
+    score: float
+    status: Status
+    feedback: Feedback | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.function}: {self.claim} ({self.device})"
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A whole grading: every check's result plus what the run needs to report."""
+
+    results: list[CheckResult]
+    output: str
+    seed: int
+    devices: list[str]
+    seconds: float
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return round(sum(r.score for r in self.results), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(r.max_score for r in self.results), 6)

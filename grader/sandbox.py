@@ -1,0 +1,207 @@
+"""Run a submission's calls in the zygote's children, and decide what each call came to.
+
+The grader side of the isolation: it starts `grader.zygote` (inside bubblewrap when it
+is installed, with the hidden paths covered by empty tmpfs mounts), sends a job, reads
+the events back and, when a child hangs, crashes or exits, blames the call or the
+module import that was running and sends the calls left in a fresh child.
+"""
+
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader import wire
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_seconds: float = 10.0
+    job_seconds: float = 120.0
+    memory_bytes: int = 2 * 2**30
+    output_bytes: int = 2**20
+    file_bytes: int = 2**20
+
+
+@dataclass(frozen=True)
+class Call:
+    index: int
+    module: str
+    function: str
+    probe: str
+    device: str
+    inputs: Any
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one call came to: an observation, or an error dict (its "kind" names it)."""
+
+    observation: Any = None
+    error: dict | None = None
+
+
+@dataclass
+class Run:
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+    output: str = ""
+
+
+class SandboxError(RuntimeError):
+    """The worker could not be started at all."""
+
+
+def isolation_available() -> bool:
+    return os.environ.get("GRADER_ISOLATION") != "process" and shutil.which("bwrap") is not None
+
+
+class Sandbox:
+    """One zygote; `run` grades one submission at a time through it."""
+
+    def __init__(self, hidden: list[Path] = (), limits: Limits = Limits()) -> None:
+        self.hidden, self.limits = [Path(p).resolve() for p in hidden], limits
+        self.bubblewrap = isolation_available()
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Sandbox":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        self.stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            self.command(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            env=worker_environment(),
+            start_new_session=True,
+        )
+        self.reader = wire.FrameReader()
+        self.frames: list[bytes] = []
+        if self.next_event(deadline=time.monotonic() + 120) is None:
+            self.stderr.seek(0)
+            problem = self.stderr.read().decode(errors="replace")[-2000:]
+            self.close()
+            raise SandboxError(f"the grading worker did not start:\n{problem}")
+
+    def command(self) -> list[str]:
+        zygote = [sys.executable, "-m", "grader.zygote"]
+        return bubblewrap_command(self.hidden) + zygote if self.bubblewrap else zygote
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def run(self, sources: dict[str, str | None], calls: list[Call]) -> Run:
+        result = Run()
+        deadline = time.monotonic() + self.limits.job_seconds
+        pending = list(calls)
+        while pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                blame_all(pending, {"kind": "timeout", "seconds": self.limits.job_seconds}, result)
+                break
+            self.run_job(sources, pending, remaining, result)
+            pending = [call for call in pending if call.index not in result.outcomes]
+        return result
+
+    def run_job(self, sources: dict, calls: list[Call], seconds: float, result: Run) -> None:
+        """One child: record its results; if it died early, blame what it was doing."""
+        if self.process is None:
+            self.start()
+        limits = {**self.limits.__dict__, "job_seconds": seconds}
+        job = {"sources": sources, "calls": [call.__dict__ for call in calls], "limits": limits}
+        wire.write_all(self.process.stdin.fileno(), wire.frame(wire.encode(job)))
+        running: tuple[str, Any] | None = None
+        while (event := self.next_event(deadline=time.monotonic() + seconds + 30)) is not None:
+            kind = event.get("event")
+            if kind == "end":
+                result.output += event.get("output", "")
+                break
+            if kind in ("loading", "start"):
+                running = (kind, event.get("module", event.get("index")))
+            elif kind == "result" and event.get("index") in {call.index for call in calls}:
+                result.outcomes[event["index"]] = Outcome(event.get("observation"), event.get("error"))
+                running = None
+        else:
+            self.close()  # the zygote itself died or hung: start afresh next time
+            event = {"reason": "worker_lost"}
+        blame(running, calls, failure(event, self.limits), result)
+
+    def next_event(self, deadline: float) -> dict | None:
+        """The next frame from the zygote, or None if it ended or passed the deadline."""
+        while not self.frames:
+            remaining = deadline - time.monotonic()
+            fd = self.process.stdout.fileno()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                return None
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return None
+            self.frames.extend(self.reader.feed(chunk))
+        payload = self.frames.pop(0)
+        try:
+            event = wire.decode(payload[1:])
+        except Exception:
+            event = {"event": "unreadable"}
+        return event if isinstance(event, dict) else {"event": "unreadable"}
+
+
+def failure(end: dict, limits: Limits) -> dict:
+    reason = end.get("reason") or "exited"
+    if reason == "timeout":
+        return {"kind": "timeout", "seconds": limits.call_seconds}
+    if reason == "output_flood":
+        return {"kind": "output_flood", "limit": limits.output_bytes}
+    return {"kind": reason}
+
+
+def blame(running: tuple[str, Any] | None, calls: list[Call], error: dict, result: Run) -> None:
+    """The call that was running fails; if a module import was running, all its calls do."""
+    if running is None:
+        unfinished = [call for call in calls if call.index not in result.outcomes]
+        blame_all(unfinished[:1], error, result)
+    elif running[0] == "start":
+        result.outcomes.setdefault(running[1], Outcome(error=error))
+    else:
+        module_calls = [call for call in calls if call.module == running[1]]
+        blame_all(module_calls, {"kind": "import_failed", "during": error}, result)
+
+
+def blame_all(calls: list[Call], error: dict, result: Run) -> None:
+    for call in calls:
+        result.outcomes.setdefault(call.index, Outcome(error=error))
+
+
+def worker_environment() -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("GRADER_")}
+    root = str(Path(__file__).resolve().parent.parent)
+    path = environment.get("PYTHONPATH")
+    environment["PYTHONPATH"] = f"{root}{os.pathsep}{path}" if path else root
+    environment.update(MPLBACKEND="Agg", MALLOC_ARENA_MAX="2", OMP_NUM_THREADS="1")
+    environment["MPLCONFIGDIR"] = "/tmp/matplotlib"
+    return environment
+
+
+def bubblewrap_command(hidden: list[Path]) -> list[str]:
+    """A read-only view of this machine without network, with `hidden` covered up."""
+    command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    command += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for needed in {Path(sys.prefix), Path(sys.base_prefix), Path(__file__).resolve().parent.parent}:
+        if needed.resolve().is_relative_to("/tmp"):
+            command += ["--ro-bind", str(needed.resolve()), str(needed.resolve())]
+    for path in hidden:
+        command += ["--tmpfs", str(path)]
+    return [*command, "--"]

@@ -1,0 +1,37 @@
+"""The exercises are generated from the solutions: each marked region becomes a stub."""
+
+import re
+from pathlib import Path
+
+from grader.hints import hint
+from grader.lesson import API
+
+REGION = re.compile(
+    r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n", re.MULTILINE | re.DOTALL
+)
+FUNCTION = re.compile(r"^def (\w+)\(", re.MULTILINE)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_stub(solution: str) -> str:
+    """The solution with every marked region replaced by a hint and NotImplementedError."""
+
+    def stub(region: re.Match) -> str:
+        function = FUNCTION.findall(solution, 0, region.start())[-1]
+        indent = region["indent"]
+        return (
+            f"{indent}# {hint(function, 1, 'en')}\n"
+            f"{indent}# {hint(function, 1, 'zh')}\n"
+            f'{indent}raise NotImplementedError("{function}: write your code here / 在这里写代码")\n'
+        )
+
+    return REGION.sub(stub, solution)
+
+
+def write_stubs(solutions: Path = ROOT / "solutions", exercises: Path = ROOT / "exercises") -> list[Path]:
+    written = []
+    for module in API:
+        target = exercises / f"{module}.py"
+        target.write_text(make_stub((solutions / f"{module}.py").read_text("utf-8")), "utf-8")
+        written.append(target)
+    return written

@@ -1,0 +1,87 @@
+"""The child that runs one submission: load its modules, run each call's probe, report.
+
+Runs in a process forked for this submission alone. Everything it sends back goes
+through `wire`, as events: loading/loaded a module, start of a call, its result.
+"""
+
+import linecache
+import os
+import sys
+import traceback
+import types
+from typing import Any
+
+import torch
+
+from grader import probes, wire
+
+
+def run(job: dict, events_fd: int) -> None:
+    torch.set_num_threads(1)  # a forked child using several threads can deadlock
+    modules: dict[str, Any] = {}
+    for call in job["calls"]:
+        name = call["module"]
+        if name not in modules:
+            send(events_fd, {"event": "loading", "module": name})
+            modules[name] = load_module(name, job["sources"].get(name))
+        send(events_fd, {"event": "start", "index": call["index"]})
+        send(events_fd, {"event": "result", "index": call["index"], **run_call(modules[name], call)})
+
+
+def send(fd: int, event: dict) -> None:
+    try:
+        payload = wire.encode(event)
+    except Exception as error:
+        payload = wire.encode({**event, **unsendable(error)})
+    wire.write_all(fd, wire.frame(payload))
+
+
+def unsendable(error: BaseException) -> dict:
+    return {"observation": None, "error": {"kind": "unsendable", "type": type(error).__name__}}
+
+
+def load_module(name: str, source: str | None) -> types.ModuleType | dict:
+    """The module, or an error dict that every call of this module will report."""
+    if source is None:
+        return {"kind": "missing_module"}
+    filename = f"{name}.py"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    module = types.ModuleType(name)
+    module.__file__ = filename
+    sys.modules[name] = module
+    try:
+        exec(compile(source, filename, "exec"), module.__dict__)
+    except BaseException as error:
+        return {"kind": "import_failed", **describe_error(error)}
+    return module
+
+
+def run_call(module: types.ModuleType | dict, call: dict) -> dict:
+    if isinstance(module, dict):
+        return {"error": module}
+    try:
+        function = probes.student_function(module, call["function"])
+        inputs = wire.to_device(call["inputs"], call["device"])
+        return {"observation": probes.PROBES[call["probe"]](function, inputs)}
+    except probes.MissingFunction:
+        return {"error": {"kind": "missing_function"}}
+    except BaseException as error:
+        return {"error": {"kind": "raised", **describe_error(error)}}
+
+
+def describe_error(error: BaseException) -> dict:
+    """The exception as the student should see it: their own frames only."""
+    try:
+        message = str(error)[:600]
+    except Exception:
+        message = ""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if is_student_file(f.filename)]
+    return {
+        "type": wire.type_name(error),
+        "message": message,
+        "traceback": "".join(traceback.format_list(frames))[-3000:],
+    }
+
+
+def is_student_file(filename: str) -> bool:
+    return os.sep not in filename and filename.endswith(".py")

@@ -1,0 +1,144 @@
+"""Part 2: fit a line y = w*x + b by gradient descent, with autograd doing the calculus.
+第二部分:用梯度下降拟合直线 y = w*x + b,由 autograd 负责求导。
+
+make_data and init_params are given. Write the other functions; train puts them
+together and plot_fit draws the result.
+make_data 和 init_params 已经给出。请完成其余函数;train 把它们组合起来,plot_fit 画出结果。
+"""
+
+import torch
+from matplotlib.figure import Figure
+
+
+def make_data(n=100, noise=2.0, seed=42, device="cpu"):
+    """Given: the lesson's data, x = linspace(0, 10, n) as an (n, 1) column and
+    y = 2x + 1 + noise * randn, drawn on the CPU from its own generator and then moved,
+    so that every device sees the same numbers.
+
+    已给出:课程数据。x = linspace(0, 10, n),形状 (n, 1);y = 2x + 1 + noise * randn。
+    在 CPU 上用独立的随机数生成器生成后再移动到 device,因此所有设备上的数据都一样。
+    """
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.linspace(0, 10, n).reshape(-1, 1)
+    y = 2 * x + 1 + noise * torch.randn(x.shape, generator=generator)
+    return x.to(device), y.to(device)
+
+
+def init_params(device="cpu"):
+    """Given: w and b as 0-d zeros that require grad.
+    已给出:w 和 b,初始为 0 的 0 维张量,requires_grad=True。
+    """
+    w = torch.zeros((), device=device, requires_grad=True)
+    b = torch.zeros((), device=device, requires_grad=True)
+    return w, b
+
+
+def predict(x, w, b):
+    """Return the model's prediction w * x + b, with the same shape as x.
+    返回模型的预测 w * x + b,形状与 x 相同。
+    """
+    ### BEGIN SOLUTION
+    return w * x + b
+    ### END SOLUTION
+
+
+def mse_loss(y_pred, y_true):
+    """Return the mean squared error: the mean of (y_pred - y_true)**2, as a 0-d tensor
+    that autograd can differentiate (do not call .item()).
+
+    返回均方误差:(y_pred - y_true)**2 的平均值,是一个 autograd 可以求导的 0 维张量
+    (不要调用 .item())。
+    """
+    ### BEGIN SOLUTION
+    return ((y_pred - y_true) ** 2).mean()
+    ### END SOLUTION
+
+
+def mse_grads(x, y, w, b):
+    """Return (dL/dw, dL/db) of L = mse_loss(predict(x, w, b), y), written by hand:
+    dL/dw = 2 * mean((w*x + b - y) * x) and dL/db = 2 * mean(w*x + b - y).
+    Do not use autograd: the grader calls this with autograd switched off.
+
+    手写 L = mse_loss(predict(x, w, b), y) 的梯度 (dL/dw, dL/db):
+    dL/dw = 2 * mean((w*x + b - y) * x),dL/db = 2 * mean(w*x + b - y)。
+    不要用 autograd:评分器会在关闭 autograd 的情况下调用它。
+    """
+    ### BEGIN SOLUTION
+    error = w * x + b - y
+    return 2 * (error * x).mean(), 2 * error.mean()
+    ### END SOLUTION
+
+
+def sgd_step(params, lr):
+    """One step of gradient descent: for each p in params, p -= lr * p.grad, in place,
+    inside torch.no_grad() so that the update itself is not recorded by autograd.
+
+    梯度下降的一步:对 params 中的每个 p 原地执行 p -= lr * p.grad,
+    并放在 torch.no_grad() 里,这样更新本身不会被 autograd 记录。
+    """
+    ### BEGIN SOLUTION
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad
+    ### END SOLUTION
+
+
+def zero_grads(params):
+    """Clear each p.grad in place (p.grad.zero_(); setting it to None is also fine), so
+    that the next backward does not add to the old gradients.
+
+    原地清空每个 p.grad(p.grad.zero_();设为 None 也可以),
+    否则下一次 backward 会把新梯度累加到旧梯度上。
+    """
+    ### BEGIN SOLUTION
+    for p in params:
+        if p.grad is not None:
+            p.grad.zero_()
+    ### END SOLUTION
+
+
+def train(x, y, lr=0.01, epochs=100):
+    """Fit w, b by gradient descent and return (w, b, losses).
+
+    Start from init_params on x's device; each epoch: predict, mse_loss, record the
+    loss as a Python float, backward, sgd_step, zero_grads. losses[i] is the loss
+    before update i. On make_data() this ends near w = 2.067, b = 0.656.
+
+    用梯度下降拟合 w、b,返回 (w, b, losses)。在 x 所在设备上调用 init_params 初始化;
+    每个 epoch:predict、mse_loss、把损失记为 Python 浮点数、backward、sgd_step、zero_grads。
+    losses[i] 是第 i 次更新之前的损失。在 make_data() 的数据上,结果约为 w = 2.067,b = 0.656。
+    """
+    ### BEGIN SOLUTION
+    w, b = init_params(x.device)
+    losses = []
+    for _ in range(epochs):
+        loss = mse_loss(predict(x, w, b), y)
+        losses.append(loss.item())
+        loss.backward()
+        sgd_step([w, b], lr)
+        zero_grads([w, b])
+    return w, b, losses
+    ### END SOLUTION
+
+
+def plot_fit(x, y, w, b, losses):
+    """Return a matplotlib Figure with two axes: on the left the data as a scatter plot
+    with the fitted line w*x + b, on the right the loss curve (one point per epoch).
+
+    返回一个有两个坐标轴的 matplotlib Figure:左边是数据散点图和拟合直线 w*x + b,
+    右边是损失曲线(每个 epoch 一个点)。
+    """
+    ### BEGIN SOLUTION
+    x = x.detach().cpu().flatten()
+    y = y.detach().cpu().flatten()
+    w, b = w.item(), b.item()
+    figure = Figure(figsize=(10, 4))
+    data_axes, loss_axes = figure.subplots(1, 2)
+    data_axes.scatter(x, y, s=10, label="data")
+    data_axes.plot(x, w * x + b, color="red", label=f"y = {w:.3f}x + {b:.3f}")
+    data_axes.set(xlabel="x", ylabel="y", title="Linear regression")
+    data_axes.legend()
+    loss_axes.plot(range(len(losses)), losses)
+    loss_axes.set(xlabel="epoch", ylabel="MSE loss", title="Training loss")
+    return figure
+    ### END SOLUTION
