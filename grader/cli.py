@@ -44,14 +44,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check(arguments: argparse.Namespace) -> int:
+    from grader.load import load_submission
+    from grader.spawn import SOLUTIONS, spawn_zygote
+
+    load_submission(arguments.path)  # a usage error before any work
+    if arguments.json is not None and not arguments.json.parent.is_dir():
+        raise UsageError(f"cannot write {arguments.json}: the folder {arguments.json.parent} does not exist.")
+    zygote = spawn_zygote(hidden=[SOLUTIONS])  # imports torch while this process does too
+
     from grader.grade import grade
     from grader.report.gradescope import write_gradescope
     from grader.report.table import print_table
+    from grader.sandbox import Sandbox
 
-    if arguments.json is not None and not arguments.json.parent.is_dir():
-        raise UsageError(f"cannot write {arguments.json}: the folder {arguments.json.parent} does not exist.")
     seed = arguments.seed if arguments.seed is not None else random.randrange(2**31)
-    result = grade(arguments.path, hidden=arguments.hidden, seed=seed, only=arguments.only)
+    with Sandbox(process=zygote) as sandbox:
+        result = grade(arguments.path, hidden=arguments.hidden, seed=seed, only=arguments.only, sandbox=sandbox)
     print_table(result, arguments.lang)
     if arguments.json is not None:
         write_gradescope(result, arguments.lang, arguments.json)

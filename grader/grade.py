@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 
@@ -14,9 +13,8 @@ from grader.checks import Check, collect
 from grader.judge import verdict
 from grader.load import load_submission
 from grader.results import CheckResult, Grade, Status
-from grader.sandbox import Call, Sandbox, isolation_available
-
-SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+from grader.sandbox import Call, Outcome, Sandbox
+from grader.spawn import SOLUTIONS, isolation_available
 
 
 @dataclass(frozen=True)
@@ -32,7 +30,7 @@ def grade(path: Path, *, hidden: bool, seed: int, only: str | None = None, sandb
     plan = make_plan(collect(hidden), devices, seed, only)
     with open_sandbox(sandbox) as running:
         run = running.run(submission.sources, [step.call for step in plan])
-    results = [score(step, *verdict(step.check, step.call.device, step.call.inputs, run.outcomes[step.call.index]), len(devices)) for step in plan]
+    results = [score(step, run.outcomes[step.call.index], len(devices)) for step in plan]
     return Grade(results, run.output, seed, devices, time.monotonic() - started, notices(devices))
 
 
@@ -65,12 +63,13 @@ def open_sandbox(sandbox: Sandbox | None) -> Iterator[Sandbox]:
     if sandbox is not None:
         yield sandbox
         return
-    with Sandbox(hidden=[SOLUTIONS] if SOLUTIONS.is_dir() else []) as fresh:
+    with Sandbox(hidden=[SOLUTIONS]) as fresh:
         yield fresh
 
 
-def score(step: Planned, status: Status, feedback: Any, device_count: int) -> CheckResult:
-    """Step 4: a check's points are shared out over the devices it runs on."""
+def score(step: Planned, outcome: Outcome, device_count: int) -> CheckResult:
+    """Steps 3 and 4: judge the outcome; a check's points are shared out over the devices."""
+    status, feedback = verdict(step.check, step.call.device, step.call.inputs, outcome)
     worth = step.check.points / device_count
     return CheckResult(
         step.check.function, step.check.claim, step.call.device, step.check.hidden,

@@ -1,8 +1,9 @@
 """Hints, written once in exercises/hints.toml, three levels each, English and Chinese."""
 
-import tomllib
 from functools import cache
 from importlib import resources
+
+import tomllib
 
 
 @cache

@@ -45,7 +45,8 @@ def raised(check: Check, kind: str, error: dict) -> tuple[Status, Feedback]:
     if name == "SystemExit":
         return Status.ERROR, Feedback("exited", detail=detail)
     if any(sign in f"{name}: {message}" for sign in OUT_OF_MEMORY):
-        return Status.ERROR, Feedback("memory", {"limit": f"{Limits().memory_bytes / 2**30:g} GiB"}, "out_of_memory", detail)
+        limit = f"{Limits().memory_bytes / 2**30:g} GiB"
+        return Status.ERROR, Feedback("memory", {"limit": limit}, "out_of_memory", detail)
     if kind == "import_failed":
         reason = f"{name}: {message}"
         return Status.ERROR, Feedback(kind, {"module": check.module, "reason": reason}, detail=detail)

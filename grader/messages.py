@@ -68,6 +68,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "did not finish within {seconds:g} s (an endless loop?)",
         "{seconds:g} 秒内没有结束(死循环?)",
     ),
+    "skipped_after_timeout": (
+        "not run: an earlier check of {function} did not finish in time",
+        "未运行:{function} 之前的检查没有按时结束",
+    ),
     "exited": (
         "the process exited before returning (sys.exit or os._exit?)",
         "进程在返回之前退出了(调用了 sys.exit 或 os._exit?)",
@@ -76,8 +80,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cpu_limit": ("used up its CPU time", "用完了 CPU 时间"),
     "memory": ("ran out of memory (the limit is {limit})", "内存不足(上限为 {limit})"),
     "output_flood": (
-        "printed more than {limit} bytes of output",
-        "输出超过了 {limit} 字节",
+        "printed more than {limit} of output",
+        "输出超过了 {limit}",
     ),
     "oversized": ("returned more data than the grader accepts", "返回的数据超过了评分器的上限"),
     "unsendable": ("returned a value the grader cannot read back", "返回了评分器无法读取的值"),

@@ -8,23 +8,21 @@ module import that was running and sends the calls left in a fresh child.
 
 import os
 import select
-import shutil
 import subprocess
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grader import wire
+from grader.spawn import spawn_zygote
 
 
 @dataclass(frozen=True)
 class Limits:
-    call_seconds: float = 10.0
+    call_seconds: float = 5.0
     job_seconds: float = 120.0
-    memory_bytes: int = 2 * 2**30
+    memory_bytes: int = 2**30
     output_bytes: int = 2**20
     file_bytes: int = 2**20
 
@@ -52,22 +50,26 @@ class Run:
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     output: str = ""
 
+    KEEP = 8192
+
+    def add_output(self, text: str) -> None:
+        """Keep the head of what the submission printed, over all its children."""
+        if len(self.output) < self.KEEP:
+            self.output += text[: self.KEEP - len(self.output)]
+
 
 class SandboxError(RuntimeError):
     """The worker could not be started at all."""
 
 
-def isolation_available() -> bool:
-    return os.environ.get("GRADER_ISOLATION") != "process" and shutil.which("bwrap") is not None
-
-
 class Sandbox:
     """One zygote; `run` grades one submission at a time through it."""
 
-    def __init__(self, hidden: list[Path] = (), limits: Limits = Limits()) -> None:
-        self.hidden, self.limits = [Path(p).resolve() for p in hidden], limits
-        self.bubblewrap = isolation_available()
-        self.process: subprocess.Popen | None = None
+    def __init__(
+        self, hidden: list[Path] = (), limits: Limits = Limits(), process: subprocess.Popen | None = None
+    ) -> None:
+        self.hidden, self.limits = list(hidden), limits
+        self.process, self.ready = process, False
 
     def __enter__(self) -> "Sandbox":
         self.start()
@@ -77,32 +79,22 @@ class Sandbox:
         self.close()
 
     def start(self) -> None:
-        self.stderr = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            self.command(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            env=worker_environment(),
-            start_new_session=True,
-        )
-        self.reader = wire.FrameReader()
-        self.frames: list[bytes] = []
+        """Wait for the zygote to say it is ready, spawning it first if needed."""
+        if self.process is None:
+            self.process = spawn_zygote(self.hidden)
+        self.reader, self.frames = wire.FrameReader(), []
         if self.next_event(deadline=time.monotonic() + 120) is None:
-            self.stderr.seek(0)
-            problem = self.stderr.read().decode(errors="replace")[-2000:]
+            self.process.log.seek(0)
+            problem = self.process.log.read().decode(errors="replace")[-2000:]
             self.close()
             raise SandboxError(f"the grading worker did not start:\n{problem}")
-
-    def command(self) -> list[str]:
-        zygote = [sys.executable, "-m", "grader.zygote"]
-        return bubblewrap_command(self.hidden) + zygote if self.bubblewrap else zygote
+        self.ready = True
 
     def close(self) -> None:
         if self.process is not None:
             self.process.kill()
             self.process.wait()
-            self.process = None
+            self.process, self.ready = None, False
 
     def run(self, sources: dict[str, str | None], calls: list[Call]) -> Run:
         result = Run()
@@ -115,11 +107,12 @@ class Sandbox:
                 break
             self.run_job(sources, pending, remaining, result)
             pending = [call for call in pending if call.index not in result.outcomes]
+            skip_after_timeout(calls, pending, result)
         return result
 
     def run_job(self, sources: dict, calls: list[Call], seconds: float, result: Run) -> None:
         """One child: record its results; if it died early, blame what it was doing."""
-        if self.process is None:
+        if not self.ready:
             self.start()
         limits = {**self.limits.__dict__, "job_seconds": seconds}
         job = {"sources": sources, "calls": [call.__dict__ for call in calls], "limits": limits}
@@ -128,7 +121,7 @@ class Sandbox:
         while (event := self.next_event(deadline=time.monotonic() + seconds + 30)) is not None:
             kind = event.get("event")
             if kind == "end":
-                result.output += event.get("output", "")
+                result.add_output(str(event.get("output", "")))
                 break
             if kind in ("loading", "start"):
                 running = (kind, event.get("module", event.get("index")))
@@ -164,7 +157,7 @@ def failure(end: dict, limits: Limits) -> dict:
     if reason == "timeout":
         return {"kind": "timeout", "seconds": limits.call_seconds}
     if reason == "output_flood":
-        return {"kind": "output_flood", "limit": limits.output_bytes}
+        return {"kind": "output_flood", "limit": f"{limits.output_bytes // 1024} KiB"}
     return {"kind": reason}
 
 
@@ -180,28 +173,16 @@ def blame(running: tuple[str, Any] | None, calls: list[Call], error: dict, resul
         blame_all(module_calls, {"kind": "import_failed", "during": error}, result)
 
 
+def skip_after_timeout(calls: list[Call], pending: list[Call], result: Run) -> None:
+    """A function that hung once would hang again: its other checks are not run."""
+    hung = {c.function for c in calls if timed_out(result.outcomes.get(c.index))}
+    blame_all([c for c in pending if c.function in hung], {"kind": "skipped_after_timeout"}, result)
+
+
+def timed_out(outcome: Outcome | None) -> bool:
+    return outcome is not None and outcome.error is not None and outcome.error.get("kind") == "timeout"
+
+
 def blame_all(calls: list[Call], error: dict, result: Run) -> None:
     for call in calls:
         result.outcomes.setdefault(call.index, Outcome(error=error))
-
-
-def worker_environment() -> dict[str, str]:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("GRADER_")}
-    root = str(Path(__file__).resolve().parent.parent)
-    path = environment.get("PYTHONPATH")
-    environment["PYTHONPATH"] = f"{root}{os.pathsep}{path}" if path else root
-    environment.update(MPLBACKEND="Agg", MALLOC_ARENA_MAX="2", OMP_NUM_THREADS="1")
-    environment["MPLCONFIGDIR"] = "/tmp/matplotlib"
-    return environment
-
-
-def bubblewrap_command(hidden: list[Path]) -> list[str]:
-    """A read-only view of this machine without network, with `hidden` covered up."""
-    command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
-    command += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for needed in {Path(sys.prefix), Path(sys.base_prefix), Path(__file__).resolve().parent.parent}:
-        if needed.resolve().is_relative_to("/tmp"):
-            command += ["--ro-bind", str(needed.resolve()), str(needed.resolve())]
-    for path in hidden:
-        command += ["--tmpfs", str(path)]
-    return [*command, "--"]

@@ -69,5 +69,12 @@ def reference(function: str) -> Callable:
     return getattr(importlib.import_module(f"solutions.{MODULE_OF[function]}"), function)
 
 
+def lesson_data(n: int = 100, noise: float = 2.0, seed: int = 42) -> tuple[torch.Tensor, torch.Tensor]:
+    """The lesson's data: the same numbers as make_data (a test holds the two together)."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.linspace(0, 10, n).reshape(-1, 1)
+    return x, 2 * x + 1 + noise * torch.randn(x.shape, generator=generator)
+
+
 def on(device: str, *values: float) -> torch.Tensor:
     return torch.tensor(values if len(values) > 1 else values[0], device=device)

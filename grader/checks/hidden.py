@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from grader.checks import Check, Inputs, reference
+from grader.checks import Check, Inputs, lesson_data, reference
 from grader.checks.public import (
     NOT_DIFFERENTIABLE,
     accumulated,
@@ -17,7 +17,6 @@ from grader.checks.public import (
     sgd_wrong_answers,
 )
 from grader.compare import problem
-from grader.lesson import lesson_data
 from grader.results import Feedback
 
 SHAPES = [(), (7,), (3, 4), (2, 3, 2)]
@@ -58,6 +57,14 @@ def regression_case(generator: torch.Generator, *shape: int) -> list[torch.Tenso
             uniform(generator), uniform(generator)]
 
 
+def parameter_grads(inputs: Inputs, mistake: Callable) -> list[tuple]:
+    """(dL/dw, dL/db) of each case as autograd gives them, passed through `mistake`."""
+    return [
+        tuple(mistake(grad, len(case[0])) for grad in autograd_grads(squared_error, *case)[2:])
+        for case in inputs["cases"]
+    ]
+
+
 def judge_differentiable_loss(check: Check, got: dict, expected: dict, inputs: Inputs) -> Feedback | None:
     found = problem(got["loss"], expected["loss"])
     if found:
@@ -75,7 +82,8 @@ def differentiable_loss_expectation(inputs: Inputs, device: str) -> dict:
 
 
 def train_inputs(generator: torch.Generator) -> Inputs:
-    n, noise, seed = integer(generator, 20, 200), float(uniform(generator, low=0.5, high=3)), integer(generator, 0, 10**6)
+    n, seed = integer(generator, 20, 200), integer(generator, 0, 10**6)
+    noise = float(uniform(generator, low=0.5, high=3))
     lr, epochs = float(uniform(generator, low=0.002, high=0.02)), integer(generator, 10, 60)
     return {"args": list(lesson_data(n, noise, seed)), "kwargs": {"lr": lr, "epochs": epochs}}
 
@@ -180,17 +188,19 @@ HIDDEN = [
         inputs=lambda g: {"cases": [regression_case(g, n, 1) for n in (5, 30, 100)], "no_grad": True},
         expect=lambda inputs, device: [autograd_grads(squared_error, *case)[2:] for case in inputs["cases"]],
         wrong_answers=lambda inputs: {
-            "missing_factor_2": [tuple(g / 2 for g in autograd_grads(squared_error, *c)[2:]) for c in inputs["cases"]],
-            "sum_not_mean": [tuple(g * len(c[0]) for g in autograd_grads(squared_error, *c)[2:]) for c in inputs["cases"]],
-            "sign_flipped": [tuple(-g for g in autograd_grads(squared_error, *c)[2:]) for c in inputs["cases"]],
-            "swapped": [autograd_grads(squared_error, *c)[:1:-1] for c in inputs["cases"]],
+            "missing_factor_2": parameter_grads(inputs, lambda g, n: g / 2),
+            "sum_not_mean": parameter_grads(inputs, lambda g, n: g * n),
+            "sign_flipped": parameter_grads(inputs, lambda g, n: -g),
+            "swapped": [grads[::-1] for grads in parameter_grads(inputs, lambda g, n: g)],
         },
         errors=((NOT_DIFFERENTIABLE, "used_autograd"),),
     ),
     Check(
         "sgd_step", "matches p - lr * p.grad for random parameters of several shapes", 2, hidden=True,
         probe="sgd_step", judge=judge_sgd_step,
-        inputs=lambda g: {"params": random_params(g), "grads": random_params(g), "lr": float(uniform(g, low=0.001, high=0.5))},
+        inputs=lambda g: {
+            "params": random_params(g), "grads": random_params(g), "lr": float(uniform(g, low=0.001, high=0.5)),
+        },
         expect=lambda inputs, device: [p - inputs["lr"] * g for p, g in zip(inputs["params"], inputs["grads"])],
         wrong_answers=sgd_wrong_answers,
         errors=(("leaf Variable that requires grad", "update_outside_no_grad"),),

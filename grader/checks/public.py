@@ -5,9 +5,8 @@ Students see these checks and their code; they expect constants, never the refer
 
 import torch
 
-from grader.checks import Check, Inputs, on
+from grader.checks import Check, Inputs, lesson_data, on
 from grader.compare import problem, show
-from grader.lesson import lesson_data
 from grader.results import Feedback
 
 NOT_DIFFERENTIABLE = "does not require grad"  # backward called with autograd off
@@ -36,7 +35,8 @@ def sgd_wrong_answers(inputs: Inputs) -> dict:
 
 
 def sgd_step_inputs(generator: torch.Generator) -> Inputs:
-    return {"params": [torch.tensor(1.0), torch.tensor(2.0)], "grads": [torch.tensor(0.5), torch.tensor(-1.0)], "lr": 0.1}
+    params, grads = [torch.tensor(1.0), torch.tensor(2.0)], [torch.tensor(0.5), torch.tensor(-1.0)]
+    return {"params": params, "grads": grads, "lr": 0.1}
 
 
 def judge_zero_grads(check: Check, got: dict, expected: list, inputs: Inputs) -> Feedback | None:
@@ -120,7 +120,8 @@ def plot_inputs(generator: torch.Generator) -> Inputs:
 
 
 def plot_expectation(inputs: Inputs, device: str) -> Inputs:
-    return dict(zip(("x", "y", "w", "b", "losses"), [a.cpu() if isinstance(a, torch.Tensor) else a for a in inputs["args"]]))
+    x, y, w, b, losses = inputs["args"]
+    return {"x": x.cpu(), "y": y.cpu(), "w": w.cpu(), "b": b.cpu(), "losses": losses}
 
 
 def lesson_args(generator: torch.Generator) -> Inputs:
@@ -175,7 +176,7 @@ PUBLIC = [
     Check(
         "mse_grads", "gives (-26/3, -6) for x = [0, 1, 2], y = [1, 3, 5] at w = b = 0, autograd off", 2,
         inputs=lambda g: {
-            "args": [torch.tensor([[0.0], [1.0], [2.0]]), torch.tensor([[1.0], [3.0], [5.0]]), torch.tensor(0.0), torch.tensor(0.0)],
+            "args": [torch.tensor([[0.0], [1.0], [2.0]]), torch.tensor([[1.0], [3.0], [5.0]]), *torch.zeros(2)],
             "no_grad": True,
         },
         expect=lambda inputs, device: (on(device, -26 / 3), on(device, -6.0)),

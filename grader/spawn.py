@@ -1,0 +1,57 @@
+"""Start the zygote process, inside bubblewrap where it is installed.
+
+Kept free of torch so that the command line can start the worker first and import
+torch in its own process while the worker imports it in parallel.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions"
+
+
+def isolation_available() -> bool:
+    return os.environ.get("GRADER_ISOLATION") != "process" and shutil.which("bwrap") is not None
+
+
+def spawn_zygote(hidden: list[Path]) -> subprocess.Popen:
+    zygote = [sys.executable, "-m", "grader.zygote"]
+    command = bubblewrap_command(hidden) + zygote if isolation_available() else zygote
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        env=worker_environment(),
+        start_new_session=True,
+    )
+    process.log = log  # what the zygote said on stderr, if it fails to start
+    return process
+
+
+def worker_environment() -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("GRADER_")}
+    path = environment.get("PYTHONPATH")
+    environment["PYTHONPATH"] = f"{ROOT}{os.pathsep}{path}" if path else str(ROOT)
+    environment.update(MPLBACKEND="Agg", MALLOC_ARENA_MAX="2", OMP_NUM_THREADS="1")
+    environment["MPLCONFIGDIR"] = tempfile.gettempdir() + "/grader-matplotlib"
+    return environment
+
+
+def bubblewrap_command(hidden: list[Path]) -> list[str]:
+    """A read-only view of this machine without network, with `hidden` covered up."""
+    command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    command += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for needed in {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), ROOT}:
+        if needed.is_relative_to("/tmp"):
+            command += ["--ro-bind", str(needed), str(needed)]
+    for path in hidden:
+        if path.exists():
+            command += ["--tmpfs", str(path.resolve())]
+    return [*command, "--"]
