@@ -6,6 +6,7 @@ and the derivative appears in the tensor's .grad.
 把张量标记为 requires_grad=True,用它做运算,对结果调用 .backward(),导数就会出现在 .grad 里。
 """
 
+import torch
 
 
 def quadratic_grad(x):

@@ -7,6 +7,7 @@ make_data 和 init_params 已经给出。请完成其余函数;train 把它们�
 """
 
 import torch
+from matplotlib.figure import Figure
 
 
 def make_data(n=100, noise=2.0, seed=42, device="cpu"):

@@ -42,13 +42,13 @@ def raised(check: Check, kind: str, error: dict) -> tuple[Status, Feedback]:
     detail = str(error.get("traceback", ""))
     if name == "NotImplementedError" and kind == "raised":
         return Status.NOT_ATTEMPTED, Feedback("not_implemented")
+    if kind == "import_failed":
+        reason = f"{name}: {message}"
+        return Status.ERROR, Feedback(kind, {"module": check.module, "reason": reason}, detail=detail)
     if name == "SystemExit":
         return Status.ERROR, Feedback("exited", detail=detail)
     if any(sign in f"{name}: {message}" for sign in OUT_OF_MEMORY):
         limit = f"{Limits().memory_bytes / 2**30:g} GiB"
         return Status.ERROR, Feedback("memory", {"limit": limit}, "out_of_memory", detail)
-    if kind == "import_failed":
-        reason = f"{name}: {message}"
-        return Status.ERROR, Feedback(kind, {"module": check.module, "reason": reason}, detail=detail)
     feedback = Feedback("raised", {"type": name, "message": message}, check.misconception_of_error(message), detail)
     return Status.ERROR, feedback

@@ -94,6 +94,8 @@ class Sandbox:
         if self.process is not None:
             self.process.kill()
             self.process.wait()
+            for stream in (self.process.stdin, self.process.stdout, self.process.log):
+                stream.close()
             self.process, self.ready = None, False
 
     def run(self, sources: dict[str, str | None], calls: list[Call]) -> Run:

@@ -6,6 +6,7 @@ unread, so the child cannot confuse the zygote), b"Z" + the zygote's own events.
 It never imports the solutions and holds no expected answers: a child inherits its memory.
 """
 
+import ctypes
 import os
 import resource
 import select
@@ -19,6 +20,7 @@ matplotlib.use("Agg")
 from grader import wire, worker
 
 CHILD, ZYGOTE = b"C", b"Z"
+PR_SET_CHILD_SUBREAPER = 36
 
 
 def main() -> None:
@@ -26,6 +28,8 @@ def main() -> None:
     # Nothing printed by accident may corrupt the channel.
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(2, 1)
+    # Orphans of a child (say, a grandchild that called setsid) become ours to kill.
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     reply(channel_out, {"event": "ready", "pid": os.getpid()})
     reader = wire.FrameReader()
     while chunk := os.read(channel_in, 1 << 20):
@@ -48,6 +52,7 @@ def supervise(job: dict, channel_in: int, channel_out: int) -> None:
     reason, output = watch(job["limits"], events_r, output_r, channel_out)
     kill_group(pid)
     _, status = os.waitpid(pid, 0)
+    kill_descendants()
     os.close(events_r)
     os.close(output_r)
     end = {"event": "end", "reason": reason or exit_reason(status), "output": output}
@@ -138,6 +143,32 @@ def kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def kill_descendants() -> None:
+    """Kill whatever the child left behind: as subreaper, its orphans are our children."""
+    for _ in range(1000):
+        children = [pid for pid in all_pids() if parent_of(pid) == os.getpid()]
+        if not children:
+            return
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+
+
+def all_pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def parent_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def exit_reason(status: int) -> str | None:

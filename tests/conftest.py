@@ -1,0 +1,65 @@
+"""Fixtures shared by the grader's tests: one warm sandbox, and submissions made from the
+reference solutions with chosen functions rewritten."""
+
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.grade import grade
+from grader.lesson import API, MODULE_OF
+from grader.results import Grade
+from grader.sandbox import Limits, Sandbox
+from grader.spawn import SOLUTIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 20261127
+TEST_LIMITS = Limits(call_seconds=2.0, job_seconds=60.0)
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(hidden=[SOLUTIONS], limits=TEST_LIMITS) as warm:
+        yield warm
+
+
+def replace_body(source: str, function: str, body: str) -> str:
+    """The solution with `function`'s marked region replaced by `body`."""
+    start = source.index(f"def {function}(")
+    begin = source.index("### BEGIN SOLUTION\n", start) + len("### BEGIN SOLUTION\n")
+    end = source.rindex("\n", 0, source.index("### END SOLUTION", begin)) + 1
+    return source[:begin] + textwrap.indent(textwrap.dedent(body).strip("\n") + "\n", "    ") + source[end:]
+
+
+def write_submission(folder: Path, bodies: dict[str, str] = {}, preambles: dict[str, str] = {}) -> Path:
+    """A submission: the solutions, with `bodies` replacing functions' code and `preambles`
+    put at the top of modules."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for module in API:
+        source = (ROOT / "solutions" / f"{module}.py").read_text("utf-8")
+        for function, body in bodies.items():
+            if MODULE_OF[function] == module:
+                source = replace_body(source, function, body)
+        source = textwrap.dedent(preambles.get(module, "")) + source
+        (folder / f"{module}.py").write_text(source, "utf-8")
+    return folder
+
+
+@pytest.fixture
+def graded(tmp_path: Path, sandbox: Sandbox) -> Callable[..., Grade]:
+    """Grade a submission made by write_submission, hidden checks included."""
+
+    def run(bodies: dict[str, str] = {}, preambles: dict[str, str] = {}) -> Grade:
+        folder = write_submission(tmp_path / "submission", bodies, preambles)
+        return grade(folder, hidden=True, seed=SEED, sandbox=sandbox)
+
+    return run
+
+
+def points_lost(result: Grade) -> set[str]:
+    return {r.function for r in result.results if r.score < r.max_score}
+
+
+def misconceptions(result: Grade, function: str) -> set[str]:
+    return {r.feedback.misconception for r in result.results if r.function == function and r.feedback}

@@ -1,0 +1,149 @@
+"""Hostile submissions: each ends with a clear message, gains nothing by its trick, does
+not crash or hang the grader, and the rest of the submission is still graded."""
+
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.grade import grade
+from grader.lesson import API
+from grader.results import Status
+from grader.sandbox import Sandbox
+from grader.spawn import SOLUTIONS
+from tests.conftest import SEED, TEST_LIMITS, points_lost, write_submission
+
+pytestmark = pytest.mark.sandbox
+needs_bubblewrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (bwrap) is not installed")
+
+
+def messages(result, function):
+    return {r.feedback.message for r in result.results if r.function == function and r.feedback}
+
+
+def test_an_endless_loop_times_out_and_the_rest_is_graded(graded):
+    started = time.monotonic()
+    result = graded({"quadratic_grad": "while True:\n    pass"})
+    assert points_lost(result) == {"quadratic_grad"}
+    assert "timeout" in messages(result, "quadratic_grad")
+    # the other checks of a function that hung are not run again
+    assert time.monotonic() - started < 3 * TEST_LIMITS.call_seconds + 10
+
+
+def test_sys_exit_at_import_costs_that_module_only(graded):
+    result = graded(preambles={"autograd_basics": "import sys\nsys.exit(0)\n"})
+    assert points_lost(result) == set(API["autograd_basics"])
+    assert messages(result, "quadratic_grad") == {"import_failed"}
+
+
+def test_os_exit_inside_a_function_costs_that_function(graded):
+    result = graded({"mse_grads": "import os\nos._exit(0)"})
+    assert points_lost(result) == {"mse_grads"}
+    assert messages(result, "mse_grads") == {"exited"}
+
+
+def test_a_memory_bomb_is_stopped(graded):
+    result = graded({"quadratic_grad_by_hand": "blocks = [bytearray(2**28) for _ in range(64)]\nreturn blocks"})
+    assert points_lost(result) == {"quadratic_grad_by_hand"}
+    assert messages(result, "quadratic_grad_by_hand") <= {"memory", "timeout", "skipped_after_timeout"}
+
+
+def test_an_output_flood_is_cut(graded):
+    result = graded({"zero_grads": "while True:\n    print('flood' * 1000)"})
+    assert points_lost(result) == {"zero_grads", "train"}
+    assert "output_flood" in messages(result, "zero_grads")
+    assert len(result.output) <= 8192 + 100
+
+
+def test_monkeypatching_torch_changes_no_comparison(graded):
+    preamble = "import torch\ntorch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n"
+    result = graded({"mse_loss": "return ((y_pred - y_true) ** 2).sum()"}, {"linear_regression": preamble})
+    assert points_lost(result) == {"mse_loss", "train"}
+
+
+def test_an_object_that_equals_anything_is_not_a_tensor(graded):
+    liar = """
+        class AlwaysEqual:
+            def __eq__(self, other):
+                return True
+            def __float__(self):
+                return 7.0
+        return AlwaysEqual()
+    """
+    result = graded({"quadratic_grad": liar})
+    assert points_lost(result) == {"quadratic_grad"}
+    assert messages(result, "quadratic_grad") == {"not_a_tensor"}
+
+
+def test_a_tensor_subclass_is_not_a_tensor(graded):
+    subclass = """
+        class Sly(torch.Tensor):
+            def __eq__(self, other):
+                return True
+        return (2 * x + 3).as_subclass(Sly)
+    """
+    result = graded({"quadratic_grad_by_hand": subclass})
+    assert points_lost(result) == {"quadratic_grad_by_hand"}
+    assert messages(result, "quadratic_grad_by_hand") == {"not_a_tensor"}
+
+
+@needs_bubblewrap
+def test_the_solutions_cannot_be_read(graded):
+    thief = f"""
+        namespace = {{}}
+        exec(open({str(SOLUTIONS / "autograd_basics.py")!r}).read(), namespace)
+        return namespace["quadratic_grad"](x)
+    """
+    result = graded({"quadratic_grad": thief})
+    assert points_lost(result) == {"quadratic_grad"}
+    assert messages(result, "quadratic_grad") == {"raised"}
+
+
+@needs_bubblewrap
+def test_the_solutions_cannot_be_imported(graded):
+    result = graded(preambles={"linear_regression": "from solutions.linear_regression import *\n"})
+    assert points_lost(result) == set(API["linear_regression"])
+
+
+def test_a_process_left_behind_is_killed(graded):
+    escapee = """
+        if os.fork() == 0:
+            os.setsid()
+            os.execvp("sleep", ["sleep", "31337"])
+        return 2 * x + 3
+    """
+    graded({"quadratic_grad_by_hand": escapee}, {"autograd_basics": "import os\n"})
+    assert not sleepers(), "a process started by the submission outlived its check"
+
+
+def sleepers() -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"31337" in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_the_fallback_without_bubblewrap_still_isolates(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_ISOLATION", "process")
+    folder = write_submission(tmp_path / "s", {"predict": "while True:\n    pass"})
+    with Sandbox(hidden=[SOLUTIONS], limits=TEST_LIMITS) as fallback:
+        result = grade(folder, hidden=False, seed=SEED, sandbox=fallback)
+    assert "process_isolation" in result.notices
+    assert points_lost(result) == {"predict", "train"}
+
+
+def test_the_grader_recovers_when_its_worker_is_killed(tmp_path):
+    folder = write_submission(tmp_path / "s")
+    with Sandbox(hidden=[SOLUTIONS], limits=TEST_LIMITS) as sandbox:
+        os.killpg(sandbox.process.pid, signal.SIGKILL)
+        result = grade(folder, hidden=False, seed=SEED, sandbox=sandbox)
+    assert result.results[0].status is Status.ERROR  # the call in flight is lost, said so
+    assert result.results[0].feedback.message == "worker_lost"
+    assert sum(r.status is Status.PASS for r in result.results) == len(result.results) - 1
