@@ -2,8 +2,9 @@
 reference solutions with chosen functions rewritten."""
 
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -15,6 +16,7 @@ from grader.spawn import SOLUTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261127
+NONE: Mapping[str, str] = MappingProxyType({})
 TEST_LIMITS = Limits(call_seconds=2.0, job_seconds=60.0)
 
 
@@ -32,7 +34,7 @@ def replace_body(source: str, function: str, body: str) -> str:
     return source[:begin] + textwrap.indent(textwrap.dedent(body).strip("\n") + "\n", "    ") + source[end:]
 
 
-def write_submission(folder: Path, bodies: dict[str, str] = {}, preambles: dict[str, str] = {}) -> Path:
+def write_submission(folder: Path, bodies: Mapping[str, str] = NONE, preambles: Mapping[str, str] = NONE) -> Path:
     """A submission: the solutions, with `bodies` replacing functions' code and `preambles`
     put at the top of modules."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -50,7 +52,7 @@ def write_submission(folder: Path, bodies: dict[str, str] = {}, preambles: dict[
 def graded(tmp_path: Path, sandbox: Sandbox) -> Callable[..., Grade]:
     """Grade a submission made by write_submission, hidden checks included."""
 
-    def run(bodies: dict[str, str] = {}, preambles: dict[str, str] = {}) -> Grade:
+    def run(bodies: Mapping[str, str] = NONE, preambles: Mapping[str, str] = NONE) -> Grade:
         folder = write_submission(tmp_path / "submission", bodies, preambles)
         return grade(folder, hidden=True, seed=SEED, sandbox=sandbox)
 

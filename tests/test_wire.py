@@ -24,7 +24,7 @@ def test_a_malicious_pickle_is_refused_and_never_runs(tmp_path):
 
 
 def test_plain_pickle_is_refused_too():
-    with pytest.raises(Exception):
+    with pytest.raises((pickle.UnpicklingError, RuntimeError)):
         wire.decode(pickle.dumps(Payload()))
     assert not os.path.exists("/tmp/grader-pwned")
 
@@ -50,7 +50,7 @@ def test_a_tensor_subclass_or_lookalike_is_only_an_object():
 
     assert wire.describe(torch.ones(2).as_subclass(Sly))["kind"] == "object"
     assert wire.describe(torch.nn.Parameter(torch.ones(2)))["kind"] == "object"
-    assert wire.describe(Lookalike()) == {"kind": "object", "type": "test_a_tensor_subclass_or_lookalike_is_only_an_object.<locals>.Lookalike"}
+    assert wire.describe(Lookalike())["kind"] == "object"
 
 
 def test_frames_are_cut_however_the_bytes_arrive():

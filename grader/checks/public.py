@@ -211,7 +211,9 @@ PUBLIC = [
         "train", "returns 100 losses as Python floats, each taken before its update", 2,
         inputs=lesson_args, judge=judge_losses, tolerance=(1e-3, 1e-4),
         expect=lambda inputs, device: (100, 161.10255, 3.9217062),
-        wrong_answers=lambda inputs: {"losses_after_update": [19.615215, 3.9210114]},
+        wrong_answers=lambda inputs: {
+            "losses_after_update": [19.615215, 3.9210114], "grad_accumulates": [161.10255, 192.11278],
+        },
     ),
     Check(
         "plot_fit", "draws the data, the fitted line and the loss curve on two axes", 3,
