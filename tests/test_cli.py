@@ -47,7 +47,8 @@ def test_feedback_speaks_chinese():
 
 
 def test_only_grades_one_function(tmp_path):
-    run = grader("check", str(write_submission(tmp_path / "s")), "--only", "mse_loss", "--json", str(tmp_path / "r.json"))
+    submission = str(write_submission(tmp_path / "s"))
+    run = grader("check", submission, "--only", "mse_loss", "--json", str(tmp_path / "r.json"))
     assert run.returncode == 0
     names = {t["name"].split(":")[0] for t in json.loads((tmp_path / "r.json").read_text())["tests"]}
     assert names == {"mse_loss"}
