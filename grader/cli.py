@@ -45,12 +45,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def check(arguments: argparse.Namespace) -> int:
     from grader.load import load_submission
-    from grader.spawn import SOLUTIONS, spawn_zygote
+    from grader.spawn import spawn_zygote
 
     load_submission(arguments.path)  # a usage error before any work
     if arguments.json is not None and not arguments.json.parent.is_dir():
         raise UsageError(f"cannot write {arguments.json}: the folder {arguments.json.parent} does not exist.")
-    zygote = spawn_zygote(hidden=[SOLUTIONS])  # imports torch while this process does too
+    zygote = spawn_zygote()  # imports torch while this process does too
 
     from grader.grade import grade
     from grader.report.gradescope import write_gradescope

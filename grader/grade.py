@@ -14,7 +14,7 @@ from grader.judge import verdict
 from grader.load import load_submission
 from grader.results import CheckResult, Grade, Status
 from grader.sandbox import Call, Outcome, Sandbox
-from grader.spawn import SOLUTIONS, isolation_available
+from grader.spawn import isolation_available
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def open_sandbox(sandbox: Sandbox | None) -> Iterator[Sandbox]:
     if sandbox is not None:
         yield sandbox
         return
-    with Sandbox(hidden=[SOLUTIONS]) as fresh:
+    with Sandbox() as fresh:
         yield fresh
 
 

@@ -1,6 +1,5 @@
 """Step 3: compare each call's outcome with what the check expects, in the grader's process."""
 
-import traceback
 from typing import Any
 
 from grader.checks import Check
@@ -20,7 +19,7 @@ def verdict(check: Check, device: str, inputs: Any, outcome: Outcome) -> tuple[S
     except Exception:
         # An observation that does not have the shape a probe gives (forged, or a bug):
         # never a pass.
-        return Status.ERROR, Feedback("unreadable", detail=traceback.format_exc(limit=3))
+        return Status.ERROR, Feedback("unreadable")
     return (Status.FAIL, feedback) if feedback else (Status.PASS, None)
 
 

@@ -202,8 +202,8 @@ def default_language() -> str:
     return "zh" if language.lower().startswith("zh") else "en"
 
 
-def say(message: str, lang: str, **params: object) -> str:
-    template = MESSAGES[message][LANGUAGES.index(lang)]
+def say(key: str, lang: str, /, **params: object) -> str:
+    template = MESSAGES[key][LANGUAGES.index(lang)]
     try:
         return template.format(**params)
     except (KeyError, ValueError, IndexError):

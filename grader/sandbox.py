@@ -66,9 +66,9 @@ class Sandbox:
     """One zygote; `run` grades one submission at a time through it."""
 
     def __init__(
-        self, hidden: list[Path] = (), limits: Limits = Limits(), process: subprocess.Popen | None = None
+        self, hidden: list[Path] | None = None, limits: Limits = Limits(), process: subprocess.Popen | None = None
     ) -> None:
-        self.hidden, self.limits = list(hidden), limits
+        self.hidden, self.limits = hidden, limits
         self.process, self.ready = process, False
 
     def __enter__(self) -> "Sandbox":

@@ -4,6 +4,7 @@ Kept free of torch so that the command line can start the worker first and impor
 torch in its own process while the worker imports it in parallel.
 """
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -19,7 +20,16 @@ def isolation_available() -> bool:
     return os.environ.get("GRADER_ISOLATION") != "process" and shutil.which("bwrap") is not None
 
 
-def spawn_zygote(hidden: list[Path]) -> subprocess.Popen:
+def solution_paths() -> list[Path]:
+    """Every folder that `import solutions` could load from: the checkout's, an installed copy."""
+    spec = importlib.util.find_spec("solutions")
+    found = {Path(p).resolve() for p in (spec.submodule_search_locations or [])} if spec else set()
+    return sorted(found | {SOLUTIONS})
+
+
+def spawn_zygote(hidden: list[Path] | None = None) -> subprocess.Popen:
+    """The worker, with `hidden` (by default, the solutions) covered up where bubblewrap runs."""
+    hidden = solution_paths() if hidden is None else hidden
     zygote = [sys.executable, "-m", "grader.zygote"]
     command = bubblewrap_command(hidden) + zygote if isolation_available() else zygote
     log = tempfile.TemporaryFile()

@@ -12,7 +12,6 @@ from grader.grade import grade
 from grader.lesson import API, MODULE_OF
 from grader.results import Grade
 from grader.sandbox import Limits, Sandbox
-from grader.spawn import SOLUTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261127
@@ -22,7 +21,7 @@ TEST_LIMITS = Limits(call_seconds=2.0, job_seconds=60.0)
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(hidden=[SOLUTIONS], limits=TEST_LIMITS) as warm:
+    with Sandbox(limits=TEST_LIMITS) as warm:
         yield warm
 
 

@@ -133,7 +133,7 @@ def sleepers() -> list[int]:
 def test_the_fallback_without_bubblewrap_still_isolates(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADER_ISOLATION", "process")
     folder = write_submission(tmp_path / "s", {"predict": "while True:\n    pass"})
-    with Sandbox(hidden=[SOLUTIONS], limits=TEST_LIMITS) as fallback:
+    with Sandbox(limits=TEST_LIMITS) as fallback:
         result = grade(folder, hidden=False, seed=SEED, sandbox=fallback)
     assert "process_isolation" in result.notices
     assert points_lost(result) == {"predict", "train"}
@@ -141,7 +141,7 @@ def test_the_fallback_without_bubblewrap_still_isolates(tmp_path, monkeypatch):
 
 def test_the_grader_recovers_when_its_worker_is_killed(tmp_path):
     folder = write_submission(tmp_path / "s")
-    with Sandbox(hidden=[SOLUTIONS], limits=TEST_LIMITS) as sandbox:
+    with Sandbox(limits=TEST_LIMITS) as sandbox:
         os.killpg(sandbox.process.pid, signal.SIGKILL)
         result = grade(folder, hidden=False, seed=SEED, sandbox=sandbox)
     assert result.results[0].status is Status.ERROR  # the call in flight is lost, said so

@@ -2,8 +2,14 @@
 which calls the helpers), keeps them everywhere else, and is told the likely misconception.
 Correct variants keep full marks."""
 
-import pytest
+import io
 
+import pytest
+from rich.console import Console
+
+from grader.messages import LANGUAGES
+from grader.report.gradescope import gradescope_results
+from grader.report.table import print_table
 from tests.conftest import misconceptions, points_lost
 
 MISTAKES = {
@@ -277,6 +283,18 @@ def test_a_mistake_costs_only_the_functions_it_breaks(graded, bodies, loses, mis
     assert result.score < result.max_score
     if misconception is not None:
         assert misconception in misconceptions(result, broken)
+    for lang in LANGUAGES:
+        assert_reports_render(result, lang, broken)
+
+
+def assert_reports_render(result, lang, broken):
+    """Every report of a graded mistake renders, names the broken function, and has no placeholders."""
+    console = Console(file=io.StringIO(), width=200)
+    print_table(result, lang, console)
+    table = console.file.getvalue()
+    assert broken in table and "{" not in table
+    tests = gradescope_results(result, lang)["tests"]
+    assert all(t["output"] for t in tests if t["score"] < t["max_score"])
 
 
 @pytest.mark.parametrize("bodies", CORRECT_VARIANTS.values(), ids=CORRECT_VARIANTS.keys())

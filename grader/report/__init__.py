@@ -14,6 +14,8 @@ def render(feedback: Feedback, lang: str) -> str:
     lines = [say(feedback.message, lang, **params)]
     if feedback.misconception:
         lines.append(say("likely", lang, misconception=explain(feedback.misconception, lang)))
+    if feedback.detail:
+        lines.append(feedback.detail.rstrip())  # the student's own frames only
     return "\n".join(lines)
 
 
