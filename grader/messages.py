@@ -212,3 +212,33 @@ def say(key: str, lang: str, /, **params: object) -> str:
 
 def explain(misconception: str, lang: str) -> str:
     return MISCONCEPTIONS[misconception][LANGUAGES.index(lang)]
+
+CLAIMS_ZH: dict[str, str] = {
+    "gives dy/dx = 7 at x = 2, as in the tutorial": "在 x = 2 处给出 dy/dx = 7,与教程一致",
+    "gives (dz/dx, dz/dy) = (12, 10) at x = 2, y = 3": "在 x = 2、y = 3 处给出 (dz/dx, dz/dy) = (12, 10)",
+    "gives 2x + 3 at x = [0, 1, 2] with autograd off": "关闭 autograd 时在 x = [0, 1, 2] 处给出 2x + 3",
+    "gives w*x + b as an (N, 1) column for the lesson's x, w = 2, b = 1": "对课程的 x、w = 2、b = 1 给出 (N, 1) 列向量 w*x + b",
+    "gives 5/3 for predictions [1, 2, 3] against targets [1, 1, 1]": "预测 [1, 2, 3]、目标 [1, 1, 1] 时给出 5/3",
+    "gives (-26/3, -6) for x = [0, 1, 2], y = [1, 3, 5] at w = b = 0, autograd off": "关闭 autograd 时,x = [0, 1, 2]、y = [1, 3, 5]、w = b = 0 给出 (-26/3, -6)",
+    "updates w and b in place (w = 1, b = 2, grads 0.5 and -1, lr = 0.1)": "原地更新 w 和 b(w = 1、b = 2,梯度 0.5 和 -1,lr = 0.1)",
+    "clears the gradients, so the next backward does not add to them": "清空梯度,下一次 backward 不会累加",
+    "reaches w ≈ 2.067, b ≈ 0.656 on the lesson's data (100 epochs, lr 0.01)": "在课程数据上得到 w ≈ 2.067、b ≈ 0.656(100 个 epoch,lr 0.01)",
+    "returns 100 losses as Python floats, each taken before its update": "返回 100 个 Python 浮点数损失,每个都在更新之前记录",
+    "draws the data, the fitted line and the loss curve on two axes": "在两个坐标轴上画出数据、拟合直线和损失曲线",
+    "matches autograd at random points": "在随机点上与 autograd 一致",
+    "accepts a plain Python float": "接受普通的 Python 浮点数",
+    "matches autograd on random tensors of several shapes, autograd off": "关闭 autograd 时,在多种形状的随机张量上与 autograd 一致",
+    "matches the reference for random x, w, b, keeping x's shape": "在随机的 x、w、b 上与参考答案一致,并保持 x 的形状",
+    "matches the reference on random predictions and targets": "在随机的预测和目标上与参考答案一致",
+    "returns a 0-d tensor that autograd can differentiate": "返回 autograd 可以求导的 0 维张量",
+    "matches autograd on random data and parameters, autograd off": "关闭 autograd 时,在随机数据和参数上与 autograd 一致",
+    "matches p - lr * p.grad for random parameters of several shapes": "在多种形状的随机参数上与 p - lr * p.grad 一致",
+    "clears the gradients of random parameters of several shapes": "清空多种形状的随机参数的梯度",
+    "follows the reference for random data, learning rate and number of epochs": "在随机的数据、学习率和 epoch 数下与参考答案的训练过程一致",
+    "draws random data, its fitted line and its loss curve": "画出随机数据、拟合直线和损失曲线",
+}
+
+
+def claim(text: str, lang: str) -> str:
+    """A check's claim in `lang` (the English text is also its stable name)."""
+    return CLAIMS_ZH[text] if lang == "zh" else text

@@ -4,7 +4,6 @@ Kept free of torch so that the command line can start the worker first and impor
 torch in its own process while the worker imports it in parallel.
 """
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -21,10 +20,10 @@ def isolation_available() -> bool:
 
 
 def solution_paths() -> list[Path]:
-    """Every folder that `import solutions` could load from: the checkout's, an installed copy."""
-    spec = importlib.util.find_spec("solutions")
-    found = {Path(p).resolve() for p in (spec.submodule_search_locations or [])} if spec else set()
-    return sorted(found | {SOLUTIONS})
+    """Every folder that `import solutions` could load from in the worker (which shares this
+    interpreter's sys.path): the checkout's, and an installed copy in site-packages."""
+    found = {(Path(entry or ".") / "solutions").resolve() for entry in sys.path}
+    return sorted(path for path in found | {SOLUTIONS} if path.is_dir())
 
 
 def spawn_zygote(hidden: list[Path] | None = None) -> subprocess.Popen:

@@ -88,3 +88,11 @@ def test_every_docstring_speaks_english_and_chinese():
         for name in API[module.__name__.split(".")[-1]]:
             doc = getattr(module, name).__doc__
             assert re.search(r"[a-z]{4}", doc) and re.search(r"[\u4e00-\u9fff]", doc), name
+
+
+def test_every_check_claims_in_english_and_chinese():
+    from grader.checks import collect
+    from grader.messages import CLAIMS_ZH
+
+    claims = {check.claim for check in collect(hidden=True)}
+    assert claims == set(CLAIMS_ZH)

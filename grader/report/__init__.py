@@ -2,7 +2,7 @@
 
 from grader.hints import hint
 from grader.lesson import DEPENDS_ON
-from grader.messages import explain, say
+from grader.messages import claim, explain, say
 from grader.results import CheckResult, Feedback, Grade, Status
 
 
@@ -25,7 +25,7 @@ def function_feedback(grade: Grade, function: str, lang: str) -> str:
     if not failing:
         return say("all_passed", lang)
     first = failing[0]
-    lines = [f"{first.claim} ({first.device}): {render(first.feedback, lang)}"]
+    lines = [f"{claim(first.claim, lang)} ({first.device}): {render(first.feedback, lang)}"]
     if first.status is Status.NOT_ATTEMPTED or first.feedback.misconception is None:
         lines.append(say("hint", lang, hint=hint(function, 1, lang)))
     lines.extend(dependency_notes(grade, function, lang))
