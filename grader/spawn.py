@@ -60,6 +60,8 @@ def bubblewrap_command(hidden: list[Path]) -> list[str]:
     for needed in {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), ROOT}:
         if needed.is_relative_to("/tmp"):
             command += ["--ro-bind", str(needed), str(needed)]
+    for device in sorted(Path("/dev").glob("nvidia*")):  # CUDA needs its device files
+        command += ["--dev-bind", str(device), str(device)]
     for path in hidden:
         if path.exists():
             command += ["--tmpfs", str(path.resolve())]

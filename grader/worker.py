@@ -18,6 +18,7 @@ from grader import probes, wire
 
 def run(job: dict, events_fd: int) -> None:
     torch.set_num_threads(1)  # a forked child using several threads can deadlock
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     modules: dict[str, Any] = {}
     for call in job["calls"]:
         name = call["module"]

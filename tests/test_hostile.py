@@ -147,3 +147,26 @@ def test_the_grader_recovers_when_its_worker_is_killed(tmp_path):
     assert result.results[0].status is Status.ERROR  # the call in flight is lost, said so
     assert result.results[0].feedback.message == "worker_lost"
     assert sum(r.status is Status.PASS for r in result.results) == len(result.results) - 1
+
+
+def test_a_syntax_error_costs_its_module_only(graded):
+    result = graded(preambles={"linear_regression": "def broken(:\n"})
+    assert points_lost(result) == set(API["linear_regression"])
+    assert messages(result, "predict") == {"import_failed"}
+
+
+def test_a_missing_function_costs_that_function_only(tmp_path, sandbox):
+    folder = write_submission(tmp_path / "s")
+    source = (folder / "autograd_basics.py").read_text()
+    (folder / "autograd_basics.py").write_text(source.replace("def chain_rule_grads(", "def chain_rule(", 1))
+    result = grade(folder, hidden=True, seed=SEED, sandbox=sandbox)
+    assert points_lost(result) == {"chain_rule_grads"}
+    assert messages(result, "chain_rule_grads") == {"missing_function"}
+
+
+def test_a_missing_module_costs_its_functions_only(tmp_path, sandbox):
+    folder = write_submission(tmp_path / "s")
+    (folder / "linear_regression.py").unlink()
+    result = grade(folder, hidden=True, seed=SEED, sandbox=sandbox)
+    assert points_lost(result) == set(API["linear_regression"])
+    assert messages(result, "train") == {"missing_module"}
