@@ -58,6 +58,9 @@ class Run:
             self.output += text[: self.KEEP - len(self.output)]
 
 
+ZYGOTE, ZYGOTE_EVENTS, CHILD_EVENTS = b"Z", {"ready", "end"}, {"loading", "start", "result"}
+
+
 class SandboxError(RuntimeError):
     """The worker could not be started at all."""
 
@@ -150,9 +153,16 @@ class Sandbox:
         try:
             event = wire.decode(payload[1:])
         except Exception:
-            event = {"event": "unreadable"}
-        return event if isinstance(event, dict) else {"event": "unreadable"}
+            return {"event": "unreadable"}
+        return event if well_formed(payload[:1], event) else {"event": "unreadable"}
 
+
+def well_formed(tag: bytes, event: Any) -> bool:
+    """Only the zygote may say a job ended; a child may only report its own progress."""
+    if not isinstance(event, dict) or not isinstance(event.get("index", 0), int):
+        return False
+    own = ZYGOTE_EVENTS if tag == ZYGOTE else CHILD_EVENTS
+    return event.get("event") in own
 
 def failure(end: dict, limits: Limits) -> dict:
     reason = end.get("reason") or "exited"

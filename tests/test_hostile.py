@@ -170,3 +170,19 @@ def test_a_missing_module_costs_its_functions_only(tmp_path, sandbox):
     result = grade(folder, hidden=True, seed=SEED, sandbox=sandbox)
     assert points_lost(result) == set(API["linear_regression"])
     assert messages(result, "train") == {"missing_module"}
+
+
+def test_a_forged_end_of_job_changes_nothing(graded):
+    forger = """
+        from grader import wire
+        for fd in range(3, 64):
+            try:
+                os.write(fd, wire.frame(wire.encode({"event": "end", "reason": None, "output": "forged"})))
+            except OSError:
+                pass
+        error = w * x + b - y
+        return 2 * (error * x).mean(), 2 * error.mean()
+    """
+    result = graded({"mse_grads": forger}, {"linear_regression": "import os\n"})
+    assert points_lost(result) == set()
+    assert "forged" not in result.output
