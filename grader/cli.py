@@ -5,10 +5,14 @@ import random
 import sys
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.lesson import FUNCTIONS
 from grader.load import UsageError
 from grader.messages import LANGUAGES, default_language
+
+if TYPE_CHECKING:
+    from grader.sandbox import Sandbox
 
 
 class Exit(IntEnum):
@@ -27,7 +31,15 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--lang", choices=LANGUAGES, default=default_language())
     check.add_argument("--seed", type=int, help="replay the random inputs of an earlier run")
     check.add_argument("--only", choices=FUNCTIONS, metavar="FUNCTION", help="grade one function")
-    commands.add_parser("stubs", help="regenerate exercises/ from the marked regions of solutions/")
+    check.add_argument("--html", type=Path, metavar="FILE", help="write a feedback page with your plots")
+    watch = commands.add_parser("watch", help="grade, then grade again whenever you save")
+    watch.add_argument("path", nargs="?", type=Path, default=Path("exercises"))
+    watch.add_argument("--lang", choices=LANGUAGES, default=default_language())
+    hint = commands.add_parser("hint", help="a hint for one function, giving away more at each level")
+    hint.add_argument("function", choices=FUNCTIONS, metavar="FUNCTION")
+    hint.add_argument("--level", type=int, choices=(1, 2, 3), default=1)
+    hint.add_argument("--lang", choices=LANGUAGES, default=default_language())
+    commands.add_parser("stubs", help="regenerate exercises/ and the reference run from solutions/")
     return top
 
 
@@ -43,27 +55,60 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def check(arguments: argparse.Namespace) -> int:
+def early_sandbox(path: Path) -> "Sandbox":
+    """Check the folder (a usage error before any work), then start the worker: it imports
+    torch while this process imports it too."""
     from grader.load import load_submission
     from grader.spawn import spawn_zygote
 
-    load_submission(arguments.path)  # a usage error before any work
-    if arguments.json is not None and not arguments.json.parent.is_dir():
-        raise UsageError(f"cannot write {arguments.json}: the folder {arguments.json.parent} does not exist.")
-    zygote = spawn_zygote()  # imports torch while this process does too
-
-    from grader.grade import grade
-    from grader.report.gradescope import write_gradescope
-    from grader.report.table import print_table
+    load_submission(path)
+    zygote = spawn_zygote()
     from grader.sandbox import Sandbox
 
-    seed = arguments.seed if arguments.seed is not None else random.randrange(2**31)
-    with Sandbox(process=zygote) as sandbox:
+    return Sandbox(process=zygote)
+
+
+def check(arguments: argparse.Namespace) -> int:
+    for output in (arguments.json, arguments.html):
+        if output is not None and not output.parent.is_dir():
+            raise UsageError(f"cannot write {output}: the folder {output.parent} does not exist.")
+    with early_sandbox(arguments.path) as sandbox:
+        from grader.grade import grade
+        from grader.report.gradescope import write_gradescope
+        from grader.report.table import print_table
+
+        seed = arguments.seed if arguments.seed is not None else random.randrange(2**31)
         result = grade(arguments.path, hidden=arguments.hidden, seed=seed, only=arguments.only, sandbox=sandbox)
     print_table(result, arguments.lang)
     if arguments.json is not None:
         write_gradescope(result, arguments.lang, arguments.json)
+    if arguments.html is not None:
+        from grader.report.html import write_feedback_page
+
+        write_feedback_page(result, arguments.lang, arguments.html)
     return Exit.FULL_MARKS if result.score == result.max_score else Exit.NOT_FULL_MARKS
+
+
+def watch(arguments: argparse.Namespace) -> int:
+    with early_sandbox(arguments.path) as sandbox:
+        from grader.messages import say
+        from grader.watch import watch as watch_and_grade
+
+        try:
+            watch_and_grade(arguments.path, arguments.lang, sandbox)
+        except KeyboardInterrupt:
+            print(say("bye", arguments.lang))
+    return Exit.FULL_MARKS
+
+
+def hint(arguments: argparse.Namespace) -> int:
+    from grader.hints import hint as hint_text
+    from grader.messages import say
+
+    for level in range(1, arguments.level + 1):
+        text = hint_text(arguments.function, level, arguments.lang)
+        print(say("hint_level", arguments.lang, level=level, function=arguments.function, hint=text))
+    return Exit.FULL_MARKS
 
 
 def stubs(arguments: argparse.Namespace) -> int:
@@ -74,4 +119,4 @@ def stubs(arguments: argparse.Namespace) -> int:
     return Exit.FULL_MARKS
 
 
-COMMANDS = {"check": check, "stubs": stubs}
+COMMANDS = {"check": check, "watch": watch, "hint": hint, "stubs": stubs}

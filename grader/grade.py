@@ -73,7 +73,7 @@ def score(step: Planned, outcome: Outcome, device_count: int) -> CheckResult:
     worth = step.check.points / device_count
     return CheckResult(
         step.check.function, step.check.claim, step.call.device, step.check.hidden,
-        worth, worth if status is Status.PASS else 0.0, status, feedback,
+        worth, worth if status is Status.PASS else 0.0, status, feedback, outcome.observation,
     )
 
 

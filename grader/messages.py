@@ -109,6 +109,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "未找到 bubblewrap (bwrap):学生代码只在独立进程中运行并受资源限制,可能读取 solutions/ 等文件",
     ),
     "seed": ("seed {seed} (replay with --seed {seed})", "随机种子 {seed}(用 --seed {seed} 重现)"),
+    "progress": ("{done}/{total} functions done", "已完成 {done}/{total} 个函数"),
+    "all_done": (
+        "All functions done: full marks! See your plots with: python -m grader check --html page.html",
+        "全部完成:满分!查看你的图:python -m grader check --html page.html",
+    ),
+    "more_hints": (
+        "More help: python -m grader hint {function} --level 2",
+        "更多帮助:python -m grader hint {function} --level 2",
+    ),
+    "watching": ("Watching for saves… (Ctrl-C to stop)", "正在等待保存……(按 Ctrl-C 退出)"),
+    "bye": ("Stopped watching.", "已停止。"),
+    "hint_level": ("Hint {level}/3 for {function}: {hint}", "{function} 的提示 {level}/3:{hint}"),
     "student_output": ("Output of your code", "你的代码的输出"),
 }
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class Status(str, Enum):
@@ -32,6 +33,8 @@ class CheckResult:
     score: float
     status: Status
     feedback: Feedback | None = None
+    # what the student's code returned (wire data), for pages that draw it
+    observation: Any = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:

@@ -1,8 +1,10 @@
 """The exercises are generated from the solutions: each marked region becomes a stub."""
 
+import json
 import re
 from pathlib import Path
 
+from grader.figures import REFERENCE_RUN
 from grader.hints import hint
 from grader.lesson import API
 
@@ -29,9 +31,18 @@ def make_stub(solution: str) -> str:
 
 
 def write_stubs(solutions: Path = ROOT / "solutions", exercises: Path = ROOT / "exercises") -> list[Path]:
+    """Regenerate what derives from the solutions: the stubs, and the reference run."""
     written = []
     for module in API:
         target = exercises / f"{module}.py"
         target.write_text(make_stub((solutions / f"{module}.py").read_text("utf-8")), "utf-8")
         written.append(target)
-    return written
+    REFERENCE_RUN.write_text(json.dumps(reference_training(), indent=1) + "\n", "utf-8")
+    return [*written, REFERENCE_RUN]
+
+
+def reference_training() -> dict:
+    from solutions.linear_regression import make_data, train
+
+    w, b, losses = train(*make_data())
+    return {"w": w.item(), "b": b.item(), "losses": [round(loss, 6) for loss in losses]}

@@ -96,3 +96,10 @@ def test_every_check_claims_in_english_and_chinese():
 
     claims = {check.claim for check in collect(hidden=True)}
     assert claims == set(CLAIMS_ZH)
+
+
+def test_the_stored_reference_run_is_what_the_solutions_give():
+    from grader.figures import reference_run
+    from grader.stubs import reference_training
+
+    assert reference_training() == reference_run(), "run `python -m grader stubs` after changing solutions/"

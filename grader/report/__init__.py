@@ -1,7 +1,7 @@
 """Step 5: writers, one per format, each a function over a Grade."""
 
 from grader.hints import hint
-from grader.lesson import DEPENDS_ON
+from grader.lesson import DEPENDS_ON, FUNCTIONS
 from grader.messages import claim, explain, say
 from grader.results import CheckResult, Feedback, Grade, Status
 
@@ -35,6 +35,15 @@ def function_feedback(grade: Grade, function: str, lang: str) -> str:
 def dependency_notes(grade: Grade, function: str, lang: str) -> list[str]:
     broken = [h for h in DEPENDS_ON.get(function, ()) if not passed(grade.results, h)]
     return [say("depends_on", lang, function=function, helpers=", ".join(broken))] if broken else []
+
+
+def function_points(grade: Grade) -> dict[str, tuple[float, float]]:
+    """Points got and points possible per function, in lesson order."""
+    points = {f: (0.0, 0.0) for f in FUNCTIONS if any(r.function == f for r in grade.results)}
+    for result in grade.results:
+        got, worth = points[result.function]
+        points[result.function] = (got + result.score, worth + result.max_score)
+    return points
 
 
 def passed(results: list[CheckResult], function: str) -> bool:

@@ -1,13 +1,10 @@
 """The terminal report: one row per function, with points and feedback."""
 
-from collections import defaultdict
-
 from rich.console import Console
 from rich.table import Table
 
-from grader.lesson import FUNCTIONS
 from grader.messages import say
-from grader.report import function_feedback
+from grader.report import function_feedback, function_points
 from grader.results import Grade
 
 
@@ -15,15 +12,10 @@ def print_table(grade: Grade, lang: str, console: Console | None = None) -> None
     console = console or Console()
     for notice in grade.notices:
         console.print(f"[yellow]{say(notice, lang)}[/yellow]")
-    points: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for result in grade.results:
-        points[result.function][0] += result.score
-        points[result.function][1] += result.max_score
     table = Table(show_lines=True)
     for column in ("function", "points", "feedback"):
         table.add_column(say(column, lang), overflow="fold")
-    for function in (f for f in FUNCTIONS if f in points):
-        got, worth = points[function]
+    for function, (got, worth) in function_points(grade).items():
         style = "green" if got == worth else "red"
         table.add_row(function, f"[{style}]{got:g}/{worth:g}[/{style}]", function_feedback(grade, function, lang))
     table.add_row(say("total", lang), f"{grade.score:g}/{grade.max_score:g}", say("seed", lang, seed=grade.seed))

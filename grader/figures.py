@@ -1,0 +1,109 @@
+"""Figures for feedback pages: the student's training beside the reference's, and the
+student's own plot as the grader saw it. Headless, and in Chinese only where a CJK font
+is installed (otherwise English: never boxes, never font warnings)."""
+
+import base64
+import io
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from grader.checks import lesson_data
+from grader.results import CheckResult, Grade
+
+REFERENCE_RUN = Path(__file__).with_name("reference_run.json")
+CJK_FONTS = (
+    "Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
+    "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN",
+)
+LABELS = {
+    "en": {"data": "data", "yours": "your fit", "reference": "reference", "epoch": "epoch",
+           "loss": "MSE loss", "fit": "Fitted line", "curve": "Loss curve", "plot": "Your plot_fit figure"},
+    "zh": {"data": "数据", "yours": "你的拟合", "reference": "参考答案", "epoch": "轮次",
+           "loss": "均方误差", "fit": "拟合直线", "curve": "损失曲线", "plot": "你的 plot_fit 图"},
+}
+
+
+@cache
+def cjk_font() -> str | None:
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def labels(lang: str) -> tuple[dict[str, str], dict]:
+    """The labels to draw in, and the rc settings for them: Chinese needs a CJK font."""
+    if lang == "zh" and cjk_font():
+        return LABELS["zh"], {"font.sans-serif": [cjk_font()], "font.family": "sans-serif", "axes.unicode_minus": False}
+    return LABELS["en"], {}
+
+
+def reference_run() -> dict:
+    """w, b and the losses of the reference train() on make_data(): written by
+    `python -m grader stubs` from solutions/, so students' copies need no solutions."""
+    return json.loads(REFERENCE_RUN.read_text("utf-8"))
+
+
+def training_image(student: dict, lang: str) -> str:
+    """The student's fitted line and loss curve beside the reference's, as a PNG data URI."""
+    text, style = labels(lang)
+    reference = reference_run()
+    with matplotlib.rc_context(style):  # fonts are looked up when drawing: render inside
+        figure = Figure(figsize=(10, 4))
+        fit_axes, loss_axes = figure.subplots(1, 2)
+        x, y = (t.flatten() for t in lesson_data())
+        fit_axes.scatter(x, y, s=8, color="0.6", label=text["data"])
+        for run, name, style in ((reference, "reference", "--"), (student, "yours", "-")):
+            label = f"{text[name]}: {run['w']:.3f}x + {run['b']:.3f}"
+            fit_axes.plot(x, run["w"] * x + run["b"], style, label=label)
+            loss_axes.plot(run["losses"], style, label=text[name])
+        fit_axes.set(title=text["fit"], xlabel="x", ylabel="y")
+        loss_axes.set(title=text["curve"], xlabel=text["epoch"], ylabel=text["loss"], yscale="log")
+        fit_axes.legend()
+        loss_axes.legend()
+        figure.tight_layout()
+        return png_data_uri(figure)
+
+
+def plot_image(axes: list[dict], lang: str) -> str:
+    """The student's plot_fit figure, redrawn from the points and lines the grader read off it."""
+    text, style = labels(lang)
+    with matplotlib.rc_context(style):
+        figure = Figure(figsize=(5 * max(1, len(axes)), 4))
+        figure.suptitle(text["plot"])
+        for data, ax in zip(axes, figure.subplots(1, max(1, len(axes)), squeeze=False)[0]):
+            for points in data["scatters"]:
+                ax.scatter(points[:, 0], points[:, 1], s=8)
+            for line in data["lines"]:
+                ax.plot(line[:, 0], line[:, 1])
+        return png_data_uri(figure)
+
+
+def png_data_uri(figure: Figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def student_training(grade: Grade) -> dict | None:
+    """The student's (w, b, losses) on the lesson's data, from the public train check."""
+    found = first_public(grade, "train")
+    try:
+        w, b, losses = found.observation["items"]
+        return {"w": w["data"].item(), "b": b["data"].item(), "losses": [item["value"] for item in losses["items"]]}
+    except (AttributeError, KeyError, TypeError, ValueError, RuntimeError):
+        return None
+
+
+def student_plot(grade: Grade) -> list[dict] | None:
+    found = first_public(grade, "plot_fit")
+    observation: Any = found.observation if found else None
+    return observation.get("axes") if isinstance(observation, dict) else None
+
+
+def first_public(grade: Grade, function: str) -> CheckResult | None:
+    return next((r for r in grade.results if r.function == function and not r.hidden and r.device == "cpu"), None)

@@ -1,0 +1,49 @@
+"""A feedback page: one static HTML file with the results per function and, for train and
+plot_fit, the student's run drawn beside the reference's (figures embedded as PNG)."""
+
+from html import escape
+from pathlib import Path
+
+from grader.figures import plot_image, student_plot, student_training, training_image
+from grader.messages import say
+from grader.report import function_feedback, function_points
+from grader.results import Grade
+
+STYLE = """
+body { font-family: sans-serif; max-width: 70rem; margin: 2rem auto; color: #222; }
+table { border-collapse: collapse; width: 100%; }
+td, th { border: 1px solid #ccc; padding: .4rem .6rem; vertical-align: top; text-align: left; }
+td pre { white-space: pre-wrap; margin: 0; font-family: inherit; }
+.full { color: #1a7f37; } .partial { color: #b42318; }
+img { max-width: 100%; }
+"""
+
+
+def feedback_page(grade: Grade, lang: str, title: str) -> str:
+    rows = "".join(
+        f"<tr><td><code>{function}</code></td><td class='{'full' if got == worth else 'partial'}' "
+        f"data-function='{function}'>{got:g}/{worth:g}</td>"
+        f"<td><pre>{escape(function_feedback(grade, function, lang))}</pre></td></tr>"
+        for function, (got, worth) in function_points(grade).items()
+    )
+    return (
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
+        f"<p id='total'>{say('total', lang)}: <b>{grade.score:g}/{grade.max_score:g}</b> · "
+        f"{escape(say('seed', lang, seed=grade.seed))}</p>"
+        f"<table><tr><th>{say('function', lang)}</th><th>{say('points', lang)}</th>"
+        f"<th>{say('feedback', lang)}</th></tr>{rows}</table>{figures(grade, lang)}</body></html>"
+    )
+
+
+def figures(grade: Grade, lang: str) -> str:
+    shown = []
+    if (training := student_training(grade)) is not None:
+        shown.append(("train", training_image(training, lang)))
+    if (axes := student_plot(grade)) is not None:
+        shown.append(("plot_fit", plot_image(axes, lang)))
+    return "".join(f"<h2><code>{name}</code></h2><img alt='{name}' src='{uri}'>" for name, uri in shown)
+
+
+def write_feedback_page(grade: Grade, lang: str, file: Path, title: str = "Autograd lesson") -> None:
+    file.write_text(feedback_page(grade, lang, title), "utf-8")

@@ -1,0 +1,110 @@
+"""The student's loop, as a student meets it: watch in a real terminal, hints, a feedback
+page opened in a real browser, and Chinese that reads as Chinese."""
+
+import io
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from grader import figures
+from grader.grade import grade
+from grader.report.html import write_feedback_page
+from tests.browser import chromium_page, images_rendered, needs_chromium
+from tests.conftest import ROOT, SEED, write_submission
+
+pytestmark = pytest.mark.sandbox
+needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install tmux)")
+
+
+def screen(session: str) -> str:
+    return subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+
+
+def wait_for(session: str, text: str, seconds: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if text in screen(session):
+            return time.monotonic() - started
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} never appeared on the screen:\n{screen(session)}")
+
+
+@needs_tmux
+def test_watch_regrades_on_save_and_stops_on_ctrl_c(tmp_path):
+    work = tmp_path / "exercises"
+    shutil.copytree(ROOT / "exercises", work)
+    session = f"watch-{tmp_path.name}"
+    command = f"cd {ROOT} && {sys.executable} -m grader watch {work} --lang en; echo EXITED $?; sleep 60"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True)
+    try:
+        wait_for(session, "0/10 functions done", 120)
+        assert "quadratic_grad" in screen(session) and "not implemented yet" in screen(session)
+        shutil.copy(ROOT / "solutions" / "autograd_basics.py", work / "autograd_basics.py")
+        seconds = wait_for(session, "3/10 functions done", 30)
+        assert "predict" in screen(session)  # the next function in lesson order
+        print(f"re-graded {seconds:.2f} s after the save")
+        subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
+        wait_for(session, "EXITED 0", 30)
+        assert "Stopped watching." in screen(session)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_hints_give_away_more_at_each_level():
+    def hint(level: str, lang: str) -> list[str]:
+        command = [sys.executable, "-m", "grader", "hint", "mse_grads", "--level", level, "--lang", lang]
+        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
+
+    assert len(hint("1", "en")) == 1 and len(hint("3", "en")) == 3
+    assert hint("3", "en")[:1] == hint("1", "en")
+    assert "提示" in hint("2", "zh")[0]
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_feedback_page_shows_the_students_plots(tmp_path, sandbox, lang):
+    submission = write_submission(tmp_path / "s", {"mse_loss": "return ((y_pred - y_true) ** 2).sum()"})
+    result = grade(submission, hidden=False, seed=SEED, sandbox=sandbox)
+    page_file = tmp_path / "page.html"
+    write_feedback_page(result, lang, page_file)
+    with chromium_page() as page:
+        page.goto(page_file.as_uri())
+        assert images_rendered(page)
+        assert page.locator("img").count() == 2  # train beside the reference, and plot_fit
+        assert page.locator("#total b").inner_text() == f"{result.score:g}/{result.max_score:g}"
+        assert page.locator("[data-function='mse_loss']").inner_text() == "0/2"
+
+
+def test_chinese_plots_fall_back_to_english_without_a_cjk_font(monkeypatch):
+    monkeypatch.setattr(figures, "cjk_font", lambda: None)
+    text, style = figures.labels("zh")
+    assert text == figures.LABELS["en"] and style == {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph would warn
+        figures.training_image(figures.reference_run(), "zh")
+
+
+@pytest.mark.skipif(figures.cjk_font() is None, reason="no CJK font installed (apt-get install fonts-wqy-microhei)")
+def test_chinese_plots_use_the_installed_cjk_font():
+    text, style = figures.labels("zh")
+    assert text == figures.LABELS["zh"] and style["font.sans-serif"] == [figures.cjk_font()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figures.training_image(figures.reference_run(), "zh")
+
+
+def test_the_terminal_table_reads_in_chinese(sandbox, tmp_path):
+    from grader.report.table import print_table
+
+    result = grade(Path(ROOT / "exercises"), hidden=False, seed=SEED, sandbox=sandbox)
+    console = Console(file=io.StringIO(), width=160)
+    print_table(result, "zh", console)
+    table = console.file.getvalue()
+    assert "尚未实现" in table and "提示" in table and "总分" in table
+    assert "not implemented" not in table
