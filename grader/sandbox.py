@@ -58,7 +58,7 @@ class Run:
             self.output += text[: self.KEEP - len(self.output)]
 
 
-ZYGOTE, ZYGOTE_EVENTS, CHILD_EVENTS = b"Z", {"ready", "end"}, {"loading", "start", "result"}
+ZYGOTE, ZYGOTE_EVENTS, CHILD_EVENTS = b"Z", {"ready", "end"}, {"loading", "loaded", "result"}
 
 
 class SandboxError(RuntimeError):
@@ -111,8 +111,8 @@ class Sandbox:
                 blame_all(pending, {"kind": "timeout", "seconds": self.limits.job_seconds}, result)
                 break
             self.run_job(sources, pending, remaining, result)
+            skip_after_timeout(calls, result)
             pending = [call for call in pending if call.index not in result.outcomes]
-            skip_after_timeout(calls, pending, result)
         return result
 
     def run_job(self, sources: dict, calls: list[Call], seconds: float, result: Run) -> None:
@@ -122,21 +122,20 @@ class Sandbox:
         limits = {**self.limits.__dict__, "job_seconds": seconds}
         job = {"sources": sources, "calls": [call.__dict__ for call in calls], "limits": limits}
         wire.write_all(self.process.stdin.fileno(), wire.frame(wire.encode(job)))
-        running: tuple[str, Any] | None = None
+        importing: str | None = None
         while (event := self.next_event(deadline=time.monotonic() + seconds + 30)) is not None:
             kind = event.get("event")
             if kind == "end":
                 result.add_output(str(event.get("output", "")))
                 break
-            if kind in ("loading", "start"):
-                running = (kind, event.get("module", event.get("index")))
+            if kind in ("loading", "loaded"):
+                importing = str(event.get("module")) if kind == "loading" else None
             elif kind == "result" and event.get("index") in {call.index for call in calls}:
                 result.outcomes[event["index"]] = Outcome(event.get("observation"), event.get("error"))
-                running = None
         else:
             self.close()  # the zygote itself died or hung: start afresh next time
             event = {"reason": "worker_lost"}
-        blame(running, calls, failure(event, self.limits), result)
+        blame(importing, calls, failure(event, self.limits), result)
 
     def next_event(self, deadline: float) -> dict | None:
         """The next frame from the zygote, or None if it ended or passed the deadline."""
@@ -173,22 +172,21 @@ def failure(end: dict, limits: Limits) -> dict:
     return {"kind": reason}
 
 
-def blame(running: tuple[str, Any] | None, calls: list[Call], error: dict, result: Run) -> None:
-    """The call that was running fails; if a module import was running, all its calls do."""
-    if running is None:
-        unfinished = [call for call in calls if call.index not in result.outcomes]
+def blame(importing: str | None, calls: list[Call], error: dict, result: Run) -> None:
+    """If the child ended early, the first unfinished call fails; if it ended while
+    importing a module, every call of that module does."""
+    unfinished = [call for call in calls if call.index not in result.outcomes]
+    if importing is None:
         blame_all(unfinished[:1], error, result)
-    elif running[0] == "start":
-        result.outcomes.setdefault(running[1], Outcome(error=error))
     else:
-        module_calls = [call for call in calls if call.module == running[1]]
+        module_calls = [call for call in unfinished if call.module == importing]
         blame_all(module_calls, {"kind": "import_failed", "during": error}, result)
 
 
-def skip_after_timeout(calls: list[Call], pending: list[Call], result: Run) -> None:
+def skip_after_timeout(calls: list[Call], result: Run) -> None:
     """A function that hung once would hang again: its other checks are not run."""
     hung = {c.function for c in calls if timed_out(result.outcomes.get(c.index))}
-    blame_all([c for c in pending if c.function in hung], {"kind": "skipped_after_timeout"}, result)
+    blame_all([c for c in calls if c.function in hung], {"kind": "skipped_after_timeout"}, result)
 
 
 def timed_out(outcome: Outcome | None) -> bool:
