@@ -29,7 +29,7 @@ def grade(path: Path, *, hidden: bool, seed: int, only: str | None = None, sandb
     devices = available_devices()
     plan = make_plan(collect(hidden), devices, seed, only)
     with open_sandbox(sandbox) as running:
-        run = running.run(submission.sources, [step.call for step in plan])
+        run = running.run(submission.sources, unique_calls(plan))
     results = [score(step, run.outcomes[step.call.index], len(devices)) for step in plan]
     return Grade(results, run.output, seed, devices, time.monotonic() - started, notices(devices))
 
@@ -42,15 +42,23 @@ def available_devices() -> list[str]:
 
 
 def make_plan(checks: list[Check], devices: list[str], seed: int, only: str | None) -> list[Planned]:
-    plan = []
+    """One call per check and device; checks that share an inputs function and a probe
+    judge the same observation, so they share the call."""
+    plan, calls = [], {}
     for check in checks:
         if only is not None and check.function != only:
             continue
-        inputs = check.inputs(generator_for(check, seed))
         for device in devices:
-            call = Call(len(plan), check.module, check.function, check.probe, device, inputs)
-            plan.append(Planned(check, call))
+            key = (check.function, check.probe, check.inputs, device)
+            if key not in calls:
+                inputs = check.inputs(generator_for(check, seed))
+                calls[key] = Call(len(calls), check.module, check.function, check.probe, device, inputs)
+            plan.append(Planned(check, calls[key]))
     return plan
+
+
+def unique_calls(plan: list[Planned]) -> list[Call]:
+    return list({step.call.index: step.call for step in plan}.values())
 
 
 def generator_for(check: Check, seed: int) -> torch.Generator:

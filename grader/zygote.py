@@ -30,11 +30,28 @@ def main() -> None:
     os.dup2(2, 1)
     # Orphans of a child (say, a grandchild that called setsid) become ours to kill.
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    warm_up()
     reply(channel_out, {"event": "ready", "pid": os.getpid()})
     reader = wire.FrameReader()
     while chunk := os.read(channel_in, 1 << 20):
         for payload in reader.feed(chunk):
             supervise(wire.decode(payload), channel_in, channel_out)
+
+
+def warm_up() -> None:
+    """Pay once, here, the first-use costs every child would otherwise pay: autograd's
+    first backward, matplotlib's first figure and fonts (single-threaded, no CUDA)."""
+    import torch
+    from matplotlib.figure import Figure
+
+    leaf = torch.ones(3, requires_grad=True)
+    ((leaf * 2) ** 2).mean().backward()
+    figure = Figure()
+    axes = figure.subplots(1, 2)[0]
+    axes.scatter([0, 1], [0, 1], label="x")
+    axes.plot([0, 1], [1, 0])
+    axes.legend()
+    figure.canvas.draw()
 
 
 def reply(channel_out: int, event: dict) -> None:
