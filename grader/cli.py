@@ -1,6 +1,7 @@
 """The command line: `python -m grader check|stubs|hint ...`."""
 
 import argparse
+import os
 import random
 import sys
 from enum import IntEnum
@@ -39,6 +40,18 @@ def parser() -> argparse.ArgumentParser:
     hint.add_argument("function", choices=FUNCTIONS, metavar="FUNCTION")
     hint.add_argument("--level", type=int, choices=(1, 2, 3), default=1)
     hint.add_argument("--lang", choices=LANGUAGES, default=default_language())
+    batch = commands.add_parser("batch", help="grade a whole class (hidden checks included)")
+    batch.add_argument("submissions", type=Path, help="one folder per student, or nbgrader's submitted/ layout")
+    batch.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results and reports go")
+    batch.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N")
+    batch.add_argument("--shard", default="1/1", metavar="K/N", help="grade the K-th of N deterministic shares")
+    batch.add_argument("--force", action="store_true", help="grade again those already graded")
+    batch.add_argument("--seed", type=int, help="the hidden checks' random inputs")
+    batch.add_argument("--lang", choices=LANGUAGES, default=default_language())
+    merge = commands.add_parser("merge", help="combine the outputs of batch shards")
+    merge.add_argument("folders", nargs="+", type=Path, metavar="DIR")
+    merge.add_argument("--out", type=Path, metavar="DIR", help="for grades.csv, report.html (default: 1st DIR)")
+    merge.add_argument("--lang", choices=LANGUAGES, default=default_language())
     commands.add_parser("stubs", help="regenerate exercises/ and the reference run from solutions/")
     return top
 
@@ -111,6 +124,31 @@ def hint(arguments: argparse.Namespace) -> int:
     return Exit.FULL_MARKS
 
 
+def batch(arguments: argparse.Namespace) -> int:
+    from grader.batch import batch as grade_class
+    from grader.batch import parse_shard
+
+    if arguments.workers < 1:
+        raise UsageError("--workers must be at least 1.")
+    seed = arguments.seed if arguments.seed is not None else random.randrange(2**31)
+    shard_of = parse_shard(arguments.shard)
+    grade_class(arguments.submissions, arguments.out, workers=arguments.workers, seed=seed, lang=arguments.lang,
+                force=arguments.force, shard_of=shard_of)
+    return Exit.FULL_MARKS
+
+
+def merge(arguments: argparse.Namespace) -> int:
+    from grader.report.class_report import write_class_outputs
+
+    missing = [folder for folder in arguments.folders if not folder.is_dir()]
+    if missing:
+        raise UsageError(f"{missing[0]} is not a folder of batch results.")
+    summary = write_class_outputs(arguments.folders, arguments.out or arguments.folders[0], arguments.lang)
+    print(f"merged: mean score {summary['mean_score']}/{summary['max_score']}; wrote {summary['grades_csv']} "
+          f"and {summary['report']}")
+    return Exit.FULL_MARKS
+
+
 def stubs(arguments: argparse.Namespace) -> int:
     from grader.stubs import write_stubs
 
@@ -119,4 +157,4 @@ def stubs(arguments: argparse.Namespace) -> int:
     return Exit.FULL_MARKS
 
 
-COMMANDS = {"check": check, "watch": watch, "hint": hint, "stubs": stubs}
+COMMANDS = {"check": check, "watch": watch, "hint": hint, "batch": batch, "merge": merge, "stubs": stubs}

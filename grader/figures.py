@@ -5,7 +5,9 @@ is installed (otherwise English: never boxes, never font warnings)."""
 import base64
 import io
 import json
-from functools import cache
+import threading
+from collections.abc import Callable
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -48,45 +50,78 @@ def reference_run() -> dict:
     return json.loads(REFERENCE_RUN.read_text("utf-8"))
 
 
-def training_image(student: dict, lang: str) -> str:
-    """The student's fitted line and loss curve beside the reference's, as a PNG data URI."""
+RENDERING = threading.Lock()  # matplotlib's rc settings are global: one figure at a time
+
+
+def drawn(lang: str, figsize: tuple[float, float], draw: Callable[[Figure, dict], object]) -> str:
+    """A figure drawn by `draw(figure, labels)` in the fonts `lang` needs, as a PNG data URI
+    (fonts are looked up when rendering, so it renders inside the same settings)."""
     text, style = labels(lang)
-    reference = reference_run()
-    with matplotlib.rc_context(style):  # fonts are looked up when drawing: render inside
-        figure = Figure(figsize=(10, 4))
+    with RENDERING, matplotlib.rc_context(style):
+        figure = Figure(figsize=figsize)
+        draw(figure, text)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=72)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def training_image(student: dict, lang: str) -> str:
+    """The student's fitted line and loss curve beside the reference's. Most students of a
+    class draw the same picture, so each distinct one is rendered once."""
+    return cached_training_image(json.dumps(rounded(student)), lang)
+
+
+@lru_cache(maxsize=512)
+def cached_training_image(student_json: str, lang: str) -> str:
+    student, reference = json.loads(student_json), reference_run()
+    x, y = (t.flatten().numpy() for t in lesson_data())
+
+    def draw(figure: Figure, text: dict) -> None:
         fit_axes, loss_axes = figure.subplots(1, 2)
-        x, y = (t.flatten() for t in lesson_data())
-        fit_axes.scatter(x, y, s=8, color="0.6", label=text["data"])
-        for run, name, style in ((reference, "reference", "--"), (student, "yours", "-")):
+        fit_axes.plot(x, y, ".", color="0.6", label=text["data"])
+        for run, name, dash in ((reference, "reference", "--"), (student, "yours", "-")):
             label = f"{text[name]}: {run['w']:.3f}x + {run['b']:.3f}"
-            fit_axes.plot(x, run["w"] * x + run["b"], style, label=label)
-            loss_axes.plot(run["losses"], style, label=text[name])
+            fit_axes.plot(x, run["w"] * x + run["b"], dash, label=label)
+            loss_axes.plot(run["losses"], dash, label=text[name])
         fit_axes.set(title=text["fit"], xlabel="x", ylabel="y")
         loss_axes.set(title=text["curve"], xlabel=text["epoch"], ylabel=text["loss"], yscale="log")
-        fit_axes.legend()
-        loss_axes.legend()
+        fit_axes.legend(loc="upper left")
+        loss_axes.legend(loc="upper right")
         figure.tight_layout()
-        return png_data_uri(figure)
+
+    return drawn(lang, (10, 4), draw)
 
 
 def plot_image(axes: list[dict], lang: str) -> str:
     """The student's plot_fit figure, redrawn from the points and lines the grader read off it."""
-    text, style = labels(lang)
-    with matplotlib.rc_context(style):
-        figure = Figure(figsize=(5 * max(1, len(axes)), 4))
+    shapes = [{kind: [t.tolist() for t in data[kind]] for kind in ("scatters", "lines")} for data in axes]
+    return cached_plot_image(json.dumps(rounded(shapes)), lang)
+
+
+@lru_cache(maxsize=512)
+def cached_plot_image(axes_json: str, lang: str) -> str:
+    axes = json.loads(axes_json)
+
+    def draw(figure: Figure, text: dict) -> None:
         figure.suptitle(text["plot"])
         for data, ax in zip(axes, figure.subplots(1, max(1, len(axes)), squeeze=False)[0]):
-            for points in data["scatters"]:
-                ax.scatter(points[:, 0], points[:, 1], s=8)
-            for line in data["lines"]:
-                ax.plot(line[:, 0], line[:, 1])
-        return png_data_uri(figure)
+            for points in filter(None, data["scatters"]):
+                ax.plot(*zip(*points), ".")
+            for line in filter(None, data["lines"]):
+                ax.plot(*zip(*line))
+
+    return drawn(lang, (5 * max(1, len(axes)), 4), draw)
 
 
-def png_data_uri(figure: Figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+def rounded(value: Any) -> Any:
+    """Numbers to 5 significant digits: the same picture gets the same cache key."""
+    if isinstance(value, float):
+        return float(f"{value:.5g}")
+    if isinstance(value, dict):
+        return {key: rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rounded(item) for item in value]
+    return value
 
 
 def student_training(grade: Grade) -> dict | None:

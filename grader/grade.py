@@ -12,7 +12,7 @@ import torch
 from grader.checks import Check, collect
 from grader.judge import verdict
 from grader.load import load_submission
-from grader.results import CheckResult, Grade, Status
+from grader.results import CheckResult, Feedback, Grade, Status
 from grader.sandbox import Call, Outcome, Sandbox
 from grader.spawn import isolation_available
 
@@ -31,7 +31,8 @@ def grade(path: Path, *, hidden: bool, seed: int, only: str | None = None, sandb
     with open_sandbox(sandbox) as running:
         run = running.run(submission.sources, unique_calls(plan))
     results = [score(step, run.outcomes[step.call.index], len(devices)) for step in plan]
-    return Grade(results, run.output, seed, devices, time.monotonic() - started, notices(devices))
+    notes = notices(devices) + submission.notes
+    return Grade(results, run.output, seed, devices, time.monotonic() - started, notes)
 
 
 def available_devices() -> list[str]:
@@ -85,6 +86,6 @@ def score(step: Planned, outcome: Outcome, device_count: int) -> CheckResult:
     )
 
 
-def notices(devices: list[str]) -> list[str]:
-    found = [] if "cuda" in devices else ["cuda_skipped"]
-    return found if isolation_available() else [*found, "process_isolation"]
+def notices(devices: list[str]) -> list[Feedback]:
+    found = [] if "cuda" in devices else [Feedback("cuda_skipped")]
+    return found if isolation_available() else [*found, Feedback("process_isolation")]

@@ -50,7 +50,7 @@ class Grade:
     seed: int
     devices: list[str]
     seconds: float
-    notices: list[str] = field(default_factory=list)
+    notices: list[Feedback] = field(default_factory=list)
 
     @property
     def score(self) -> float:

@@ -58,11 +58,12 @@ class Run:
             self.output += text[: self.KEEP - len(self.output)]
 
 
+WORKER_LOST = {"kind": "worker_lost"}
 ZYGOTE, ZYGOTE_EVENTS, CHILD_EVENTS = b"Z", {"ready", "end"}, {"loading", "loaded", "result"}
 
 
 class SandboxError(RuntimeError):
-    """The worker could not be started at all."""
+    """The worker could not be started at all, or the sandbox was closed while in use."""
 
 
 class Sandbox:
@@ -72,7 +73,7 @@ class Sandbox:
         self, hidden: list[Path] | None = None, limits: Limits = Limits(), process: subprocess.Popen | None = None
     ) -> None:
         self.hidden, self.limits = hidden, limits
-        self.process, self.ready = process, False
+        self.process, self.ready, self.closed = process, False, False
 
     def __enter__(self) -> "Sandbox":
         self.start()
@@ -81,17 +82,28 @@ class Sandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self) -> None:
-        """Wait for the zygote to say it is ready, spawning it first if needed."""
+    def shut(self) -> None:
+        """Close for good (say, on Ctrl-C): a run in flight ends instead of starting afresh."""
+        self.closed = True
+        self.close()
+
+    def start(self, attempts: int = 2) -> None:
+        """Wait for the zygote to say it is ready, spawning it first if needed (and once
+        more if it died while starting: killed from outside, say)."""
+        if self.closed:
+            raise SandboxError("the sandbox was closed")
         if self.process is None:
             self.process = spawn_zygote(self.hidden)
         self.reader, self.frames = wire.FrameReader(), []
-        if self.next_event(deadline=time.monotonic() + 120) is None:
-            self.process.log.seek(0)
-            problem = self.process.log.read().decode(errors="replace")[-2000:]
-            self.close()
+        if self.next_event(deadline=time.monotonic() + 120) is not None:
+            self.ready = True
+            return
+        self.process.log.seek(0)
+        problem = self.process.log.read().decode(errors="replace")[-2000:]
+        self.close()
+        if attempts <= 1:
             raise SandboxError(f"the grading worker did not start:\n{problem}")
-        self.ready = True
+        self.start(attempts - 1)
 
     def close(self) -> None:
         if self.process is not None:
@@ -102,6 +114,14 @@ class Sandbox:
             self.process, self.ready = None, False
 
     def run(self, sources: dict[str, str | None], calls: list[Call]) -> Run:
+        """Every call's outcome. If the worker itself was lost (killed from outside), the
+        submission is graded again from the start in a fresh one, never lost."""
+        result = self.run_once(sources, calls)
+        if any(outcome.error == WORKER_LOST for outcome in result.outcomes.values()):
+            result = self.run_once(sources, calls)
+        return result
+
+    def run_once(self, sources: dict[str, str | None], calls: list[Call]) -> Run:
         result = Run()
         deadline = time.monotonic() + self.limits.job_seconds
         pending = list(calls)
@@ -134,7 +154,7 @@ class Sandbox:
                 result.outcomes[event["index"]] = Outcome(event.get("observation"), event.get("error"))
         else:
             self.close()  # the zygote itself died or hung: start afresh next time
-            event = {"reason": "worker_lost"}
+            event = {"reason": WORKER_LOST["kind"]}
         blame(importing, calls, failure(event, self.limits), result)
 
     def next_event(self, deadline: float) -> dict | None:

@@ -135,18 +135,16 @@ def test_the_fallback_without_bubblewrap_still_isolates(tmp_path, monkeypatch):
     folder = write_submission(tmp_path / "s", {"predict": "while True:\n    pass"})
     with Sandbox(limits=TEST_LIMITS) as fallback:
         result = grade(folder, hidden=False, seed=SEED, sandbox=fallback)
-    assert "process_isolation" in result.notices
+    assert "process_isolation" in {notice.message for notice in result.notices}
     assert points_lost(result) == {"predict", "train"}
 
 
-def test_the_grader_recovers_when_its_worker_is_killed(tmp_path):
+def test_a_worker_killed_from_outside_costs_the_student_nothing(tmp_path):
     folder = write_submission(tmp_path / "s")
     with Sandbox(limits=TEST_LIMITS) as sandbox:
         os.killpg(sandbox.process.pid, signal.SIGKILL)
         result = grade(folder, hidden=False, seed=SEED, sandbox=sandbox)
-    assert result.results[0].status is Status.ERROR  # the call in flight is lost, said so
-    assert result.results[0].feedback.message == "worker_lost"
-    assert sum(r.status is Status.PASS for r in result.results) == len(result.results) - 1
+    assert all(r.status is Status.PASS for r in result.results)  # graded again, in a fresh worker
 
 
 def test_a_syntax_error_costs_its_module_only(graded):

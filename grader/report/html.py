@@ -6,7 +6,7 @@ from pathlib import Path
 
 from grader.figures import plot_image, student_plot, student_training, training_image
 from grader.messages import say
-from grader.report import function_feedback, function_points
+from grader.report import function_feedback, function_points, render
 from grader.results import Grade
 
 STYLE = """
@@ -31,6 +31,7 @@ def feedback_page(grade: Grade, lang: str, title: str) -> str:
         f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
         f"<p id='total'>{say('total', lang)}: <b>{grade.score:g}/{grade.max_score:g}</b> · "
         f"{escape(say('seed', lang, seed=grade.seed))}</p>"
+        f"<ul id='notices'>{''.join(f'<li>{escape(render(notice, lang))}</li>' for notice in grade.notices)}</ul>"
         f"<table><tr><th>{say('function', lang)}</th><th>{say('points', lang)}</th>"
         f"<th>{say('feedback', lang)}</th></tr>{rows}</table>{figures(grade, lang)}</body></html>"
     )

@@ -4,14 +4,14 @@ from rich.console import Console
 from rich.table import Table
 
 from grader.messages import say
-from grader.report import function_feedback, function_points
+from grader.report import function_feedback, function_points, render
 from grader.results import Grade
 
 
 def print_table(grade: Grade, lang: str, console: Console | None = None) -> None:
     console = console or Console()
     for notice in grade.notices:
-        console.print(f"[yellow]{say(notice, lang)}[/yellow]")
+        console.print(render(notice, lang), style="yellow", markup=False)
     table = Table(show_lines=True)
     for column in ("function", "points", "feedback"):
         table.add_column(say(column, lang), overflow="fold")
