@@ -1,9 +1,22 @@
 """Part 2: fit a line y = w*x + b by gradient descent, with autograd doing the calculus.
+
+The data are 100 points on y = 2x + 1 with noise. The model has two parameters, w and b,
+starting at 0. Each epoch: predict w*x + b, measure the mean squared error against y,
+call backward to get dL/dw and dL/db, step each parameter against its gradient
+(p -= lr * p.grad, inside torch.no_grad() so the step itself is not recorded), and clear
+the gradients, which would otherwise add up. After 100 epochs at lr = 0.01 the line is
+w ≈ 2.067, b ≈ 0.656: close to the best line (w ≈ 1.988, b ≈ 1.178), which more epochs
+would reach. make_data and init_params are given; train puts your functions together
+and plot_fit draws the result.
+
 第二部分:用梯度下降拟合直线 y = w*x + b,由 autograd 负责求导。
 
-make_data and init_params are given. Write the other functions; train puts them
-together and plot_fit draws the result.
-make_data 和 init_params 已经给出。请完成其余函数;train 把它们组合起来,plot_fit 画出结果。
+数据是直线 y = 2x + 1 附近带噪声的 100 个点。模型有两个参数 w 和 b,初始为 0。每个 epoch:
+预测 w*x + b,计算与 y 的均方误差,调用 backward 得到 dL/dw 和 dL/db,让每个参数沿梯度反方向走一步
+(p -= lr * p.grad,放在 torch.no_grad() 里,这一步本身不被记录),再清空梯度,否则梯度会累加。
+以 lr = 0.01 训练 100 个 epoch 后,直线为 w ≈ 2.067、b ≈ 0.656:接近最优直线
+(w ≈ 1.988、b ≈ 1.178),再多训练一些 epoch 就能到达。make_data 和 init_params 已经给出;
+train 把你的函数组合起来,plot_fit 画出结果。
 """
 
 import torch

@@ -8,6 +8,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader import INSTRUCTORS_ONLY
 from grader.lesson import FUNCTIONS
 from grader.load import UsageError
 from grader.messages import LANGUAGES, default_language
@@ -48,10 +49,21 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--force", action="store_true", help="grade again those already graded")
     batch.add_argument("--seed", type=int, help="the hidden checks' random inputs")
     batch.add_argument("--lang", choices=LANGUAGES, default=default_language())
+    batch.add_argument("--nbgrader-course", type=Path, metavar="DIR", help="also write the scores to its gradebook")
+    batch.add_argument("--nbgrader-assignment", default="autograd", metavar="NAME")
     merge = commands.add_parser("merge", help="combine the outputs of batch shards")
     merge.add_argument("folders", nargs="+", type=Path, metavar="DIR")
     merge.add_argument("--out", type=Path, metavar="DIR", help="for grades.csv, report.html (default: 1st DIR)")
     merge.add_argument("--lang", choices=LANGUAGES, default=default_language())
+    nbgrader = commands.add_parser("nbgrader", help="the lesson as an nbgrader course")
+    nbgrader_commands = nbgrader.add_subparsers(dest="nbgrader_command", required=True)
+    build = nbgrader_commands.add_parser("build", help="write nbgrader_config.py and source/<assignment>/")
+    build.add_argument("course", type=Path, metavar="COURSE_DIR")
+    build.add_argument("--assignment", default="autograd", metavar="NAME")
+    dist = commands.add_parser("dist", help="package the kit for distribution")
+    dist_commands = dist.add_subparsers(dest="dist_command", required=True)
+    student = dist_commands.add_parser("student", help="a zip for students: exercises and public checks only")
+    student.add_argument("zip", type=Path, metavar="OUT.zip")
     commands.add_parser("stubs", help="regenerate exercises/ and the reference run from solutions/")
     return top
 
@@ -62,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[arguments.command](arguments)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
+        return Exit.USAGE
+    except ModuleNotFoundError as error:
+        if error.name not in {f"grader.{name}" for name in INSTRUCTORS_ONLY}:
+            raise
+        print("error: this copy of the kit has no hidden checks and no instructor tools (a student's copy).",
+              file=sys.stderr)
         return Exit.USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -132,8 +150,16 @@ def batch(arguments: argparse.Namespace) -> int:
         raise UsageError("--workers must be at least 1.")
     seed = arguments.seed if arguments.seed is not None else random.randrange(2**31)
     shard_of = parse_shard(arguments.shard)
+    course = arguments.nbgrader_course
+    if course is not None and not (course / "gradebook.db").is_file():
+        raise UsageError(f"{course} has no gradebook.db: build the course and run nbgrader generate_assignment first.")
     grade_class(arguments.submissions, arguments.out, workers=arguments.workers, seed=seed, lang=arguments.lang,
                 force=arguments.force, shard_of=shard_of)
+    if course is not None:
+        from grader.gradebook import record_in_gradebook
+
+        count = record_in_gradebook(arguments.out, course, arguments.nbgrader_assignment)
+        print(f"wrote the scores of {count} students into {course / 'gradebook.db'}")
     return Exit.FULL_MARKS
 
 
@@ -149,6 +175,28 @@ def merge(arguments: argparse.Namespace) -> int:
     return Exit.FULL_MARKS
 
 
+def nbgrader(arguments: argparse.Namespace) -> int:
+    from grader.course import build_course
+
+    if not arguments.assignment.replace("-", "").replace("_", "").isalnum():
+        raise UsageError(f"--assignment {arguments.assignment!r}: use letters, digits, - and _ only.")
+    for path in build_course(arguments.course, arguments.assignment):
+        print(f"wrote {path}")
+    return Exit.FULL_MARKS
+
+
+def dist(arguments: argparse.Namespace) -> int:
+    from grader.dist import student_zip
+    from grader.spawn import ROOT
+
+    if not (ROOT / "pyproject.toml").is_file() or not (ROOT / "solutions").is_dir():
+        raise UsageError("run dist from the kit's own checkout (it reads pyproject.toml and exercises/).")
+    if not arguments.zip.parent.is_dir():
+        raise UsageError(f"cannot write {arguments.zip}: the folder {arguments.zip.parent} does not exist.")
+    print(f"wrote {student_zip(arguments.zip)}")
+    return Exit.FULL_MARKS
+
+
 def stubs(arguments: argparse.Namespace) -> int:
     from grader.stubs import write_stubs
 
@@ -157,4 +205,7 @@ def stubs(arguments: argparse.Namespace) -> int:
     return Exit.FULL_MARKS
 
 
-COMMANDS = {"check": check, "watch": watch, "hint": hint, "batch": batch, "merge": merge, "stubs": stubs}
+COMMANDS = {
+    "check": check, "watch": watch, "hint": hint, "batch": batch, "merge": merge, "nbgrader": nbgrader, "dist": dist,
+    "stubs": stubs,
+}

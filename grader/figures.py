@@ -6,7 +6,8 @@ import base64
 import io
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,16 @@ def labels(lang: str) -> tuple[dict[str, str], dict]:
     if lang == "zh" and cjk_font():
         return LABELS["zh"], {"font.sans-serif": [cjk_font()], "font.family": "sans-serif", "axes.unicode_minus": False}
     return LABELS["en"], {}
+
+
+@contextmanager
+def drawn_labels(lang: str | None = None) -> Iterator[str]:
+    """For a notebook's plot cell: the fonts for the labels, and a bilingual title where a
+    CJK font can draw it (English alone otherwise)."""
+    lang = lang or ("zh" if cjk_font() else "en")
+    _, style = labels(lang)
+    with matplotlib.rc_context(style):
+        yield "线性回归 Linear regression" if style else "Linear regression"
 
 
 def reference_run() -> dict:

@@ -7,12 +7,12 @@ from pathlib import Path
 from grader.figures import REFERENCE_RUN
 from grader.hints import hint
 from grader.lesson import API
+from grader.spawn import ROOT
 
 REGION = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n", re.MULTILINE | re.DOTALL
 )
 FUNCTION = re.compile(r"^def (\w+)\(", re.MULTILINE)
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_stub(solution: str) -> str:

@@ -1,9 +1,24 @@
 """Part 1: let autograd compute derivatives for you.
+
+Training a model means following gradients downhill, so we need derivatives of whatever
+we compute. PyTorch's autograd records every operation done on a tensor created with
+requires_grad=True; calling .backward() on a result then walks that record backwards,
+applying the chain rule, and stores d(result)/d(tensor) in the tensor's .grad.
+Only leaf tensors (made by you, not computed) that require grad get a .grad.
+
+Example: y = x**2 + 3x + 1 at x = 2 has dy/dx = 2x + 3 = 7. With two inputs,
+z = x**2 * y + y**2 at x = 2, y = 3 gives dz/dx = 2xy = 12 and dz/dy = x**2 + 2y = 10.
+(The tutorial this lesson follows prints 13 for dz/dy: that printout is wrong.)
+
 第一部分:让 autograd 替你求导。
 
-Mark a tensor with requires_grad=True, compute with it, call .backward() on the result,
-and the derivative appears in the tensor's .grad.
-把张量标记为 requires_grad=True,用它做运算,对结果调用 .backward(),导数就会出现在 .grad 里。
+训练模型就是沿着梯度下降,所以我们需要所计算的一切的导数。PyTorch 的 autograd 会记录对
+requires_grad=True 的张量所做的每个运算;对结果调用 .backward() 时,它沿着记录反向应用链式法则,
+把 d(结果)/d(张量) 存进该张量的 .grad。只有需要梯度的叶子张量(由你创建,而不是计算得到的)才有 .grad。
+
+例子:y = x**2 + 3x + 1 在 x = 2 处的导数 dy/dx = 2x + 3 = 7。两个输入时,
+z = x**2 * y + y**2 在 x = 2、y = 3 处:dz/dx = 2xy = 12,dz/dy = x**2 + 2y = 10。
+(本课参考的教程打印的 dz/dy 是 13:那个输出是错的。)
 """
 
 import torch

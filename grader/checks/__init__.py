@@ -55,6 +55,8 @@ class Check:
 
 
 def collect(hidden: bool) -> list[Check]:
+    """The public checks, and the hidden ones if asked (ModuleNotFoundError in a student's
+    copy, which leaves them out)."""
     from grader.checks.public import PUBLIC
 
     if not hidden:

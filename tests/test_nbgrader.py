@@ -1,0 +1,179 @@
+"""The nbgrader course, with real nbgrader: built from the single source, released without
+solutions or hidden tests, autograded with the same points as the kit's own grader, fed
+back with the hint, and read back from the sqlite gradebook with nbgrader's API."""
+
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.checks import collect
+from grader.grade import grade
+from grader.lesson import API, FUNCTIONS
+from grader.report import function_points
+from tests.conftest import ROOT, replace_body, write_submission
+from tests.test_mistakes import MISTAKES
+
+pytestmark = [pytest.mark.nbgrader, pytest.mark.sandbox]
+nbgrader_api = pytest.importorskip("nbgrader.api", reason="nbgrader is not installed (pip install -e '.[nbgrader]')")
+ASSIGNMENT = "autograd"
+STUDENTS = {
+    "reference": {},
+    **{name.replace(" ", "-").replace("'", ""): MISTAKES[name][0] for name in (
+        "chain_rule_grads copies the tutorial's printout", "mse_loss sums instead of averaging",
+        "sgd_step rebinds p", "zero_grads does nothing", "train records the loss after the update",
+        "plot_fit draws one panel",
+    )},
+}
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "GRADER_LANG": "en", "GRADER_SEED": "0"}
+
+
+def nbgrader(course: Path, *arguments: str) -> subprocess.CompletedProcess:
+    run = subprocess.run([sys.executable, "-m", "nbgrader", *arguments], cwd=course, env=environment(),
+                         capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return run
+
+
+def module_source(module: str, bodies: dict[str, str]) -> str:
+    source = (ROOT / "solutions" / f"{module}.py").read_text()
+    for function, body in bodies.items():
+        if function in API[module]:
+            source = replace_body(source, function, body)
+    return re.sub(r"\n\s*### (BEGIN|END) SOLUTION", "", source)
+
+
+def fill(release: Path, target: Path, bodies: dict[str, str]) -> None:
+    """A student's submission: the release notebooks with each solution cell written."""
+    target.mkdir(parents=True, exist_ok=True)
+    for module in API:
+        notebook = nbformat.read(release / f"{module}.ipynb", as_version=4)
+        source = module_source(module, bodies)
+        functions = [f for f in ast.parse(source).body if isinstance(f, ast.FunctionDef)]
+        code = {f.name: ast.get_source_segment(source, f) for f in functions}
+        for cell in notebook.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            if grade_id.startswith("solution-"):
+                cell.source = code[grade_id.removeprefix("solution-")]
+        nbformat.write(notebook, target / f"{module}.ipynb")
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    """Built, released, filled in by each student, autograded and fed back: once."""
+    course = tmp_path_factory.mktemp("course")
+    subprocess.run([sys.executable, "-m", "grader", "nbgrader", "build", str(course)], cwd=ROOT, env=environment(),
+                   check=True, capture_output=True)
+    nbgrader(course, "generate_assignment", ASSIGNMENT)
+    for student, bodies in STUDENTS.items():
+        fill(course / "release" / ASSIGNMENT, course / "submitted" / student / ASSIGNMENT, bodies)
+    nbgrader(course, "autograde", ASSIGNMENT, "--create")
+    nbgrader(course, "generate_feedback", ASSIGNMENT)
+    return course
+
+
+def code_cells(notebook: Path) -> list[str]:
+    return [cell.source for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "code"]
+
+
+def test_the_source_notebooks_carry_lesson_given_code_solutions_and_tests(course):
+    notebook = nbformat.read(course / "source" / ASSIGNMENT / "autograd_basics.ipynb", as_version=4)
+    markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert "13" in markdown and "10" in markdown and "第一部分" in markdown  # the erratum, in both languages
+    points = sum(c.metadata["nbgrader"].get("points", 0) for c in notebook.cells)
+    assert points == sum(c.points for c in collect(hidden=True) if c.function in API["autograd_basics"])
+    sources = code_cells(course / "source" / ASSIGNMENT / "autograd_basics.ipynb")
+    assert any("### BEGIN HIDDEN TESTS" in source for source in sources)
+
+
+def test_the_release_has_no_solution_code_and_no_hidden_tests(course):
+    solutions = "\n".join((ROOT / "solutions" / f"{m}.py").read_text() for m in API)
+    regions = re.findall(r"### BEGIN SOLUTION\n(.*?)\s*### END SOLUTION", solutions, re.S)
+    secret_lines = {line.strip() for region in regions for line in region.splitlines() if line.strip()}
+    hidden_claims = {c.claim for c in collect(hidden=True) if c.hidden}
+    for module in API:
+        cells = code_cells(course / "release" / ASSIGNMENT / f"{module}.ipynb")
+        released = "\n".join(cells)
+        assert "BEGIN SOLUTION" not in released and "HIDDEN TESTS" not in released
+        assert not any(claim in released for claim in hidden_claims)
+        code_lines = {line.strip() for cell in cells for line in cell.splitlines()}
+        assert not (code_lines & secret_lines), code_lines & secret_lines
+        assert released.count("raise NotImplementedError()") == len(API[module])
+
+
+def test_autograde_gives_the_same_points_per_function_as_the_kit(course, tmp_path, sandbox):
+    with nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for student, bodies in STUDENTS.items():
+            folder = write_submission(tmp_path / student, bodies)
+            kit = function_points(grade(folder, hidden=True, seed=0, sandbox=sandbox))
+            cells = {}
+            for notebook in gradebook.find_submission(ASSIGNMENT, student).notebooks:
+                for cell in notebook.grades:
+                    function = cell.name.removeprefix("test-").rsplit("-", 1)[0]
+                    cells[function] = cells.get(function, 0) + cell.score
+            assert cells == {f: kit[f][0] for f in FUNCTIONS}, student
+    assert kit["plot_fit"][0] < kit["plot_fit"][1]  # the last student did lose points
+
+
+def test_the_reference_gets_full_marks_in_the_gradebook(course):
+    with nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(ASSIGNMENT, "reference")
+        assert submission.score == submission.max_score == sum(c.points for c in collect(hidden=True))
+
+
+def test_the_feedback_shows_the_hint(course):
+    page = course / "feedback" / "sgd_step-rebinds-p" / ASSIGNMENT / "linear_regression.html"
+    html = page.read_text()
+    assert "Hint:" in html and "in place" in html
+
+
+def test_batch_writes_its_scores_into_the_gradebook(course, tmp_path):
+    copy = shutil.copytree(course, tmp_path / "course", ignore=shutil.ignore_patterns("autograded", "feedback"))
+    with nbgrader_api.Gradebook(f"sqlite:///{copy / 'gradebook.db'}") as gradebook:
+        for student in STUDENTS:
+            gradebook.remove_submission(ASSIGNMENT, student)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader", "batch", str(copy), "--out", str(out), "--seed", "0",
+               "--nbgrader-course", str(copy), "--lang", "en"]
+    run = subprocess.run(command, cwd=ROOT, env=environment(), capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    with nbgrader_api.Gradebook(f"sqlite:///{copy / 'gradebook.db'}") as gradebook:
+        for student in STUDENTS:
+            results = json.loads((out / student / "results.json").read_text())
+            assert gradebook.find_submission(ASSIGNMENT, student).score == pytest.approx(results["score"])
+
+
+def test_the_student_zip_holds_no_solutions_and_runs_the_public_checks(tmp_path):
+    archive = tmp_path / "student.zip"
+    subprocess.run([sys.executable, "-m", "grader", "dist", "student", str(archive)], cwd=ROOT, check=True,
+                   env=environment(), capture_output=True)
+    with zipfile.ZipFile(archive) as opened:
+        names = opened.namelist()
+        text = "\n".join(opened.read(name).decode() for name in names)
+        opened.extractall(tmp_path / "kit")
+    assert not any(name.startswith("solutions/") for name in names)
+    assert "grader/checks/hidden.py" not in names and "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    kit = tmp_path / "kit"
+
+    def check(*arguments: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "grader", "check", *arguments, "--lang", "en"], cwd=kit,
+                              env={**environment(), "PYTHONPATH": str(kit)}, capture_output=True, text=True)
+
+    stubs = check()
+    assert stubs.returncode == 1 and "not implemented yet" in stubs.stdout
+    for module in API:
+        shutil.copy(ROOT / "solutions" / f"{module}.py", kit / "exercises" / f"{module}.py")
+    assert check().returncode == 0
+    hidden = check("--hidden")
+    assert hidden.returncode == 2 and "no hidden checks" in hidden.stderr and "Traceback" not in hidden.stderr
