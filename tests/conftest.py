@@ -1,11 +1,14 @@
 """Fixtures shared by the grader's tests: one warm sandbox, and submissions made from the
 reference solutions with chosen functions rewritten."""
 
+import ast
+import re
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
+import nbformat
 import pytest
 
 from grader.grade import grade
@@ -64,3 +67,26 @@ def points_lost(result: Grade) -> set[str]:
 
 def misconceptions(result: Grade, function: str) -> set[str]:
     return {r.feedback.misconception for r in result.results if r.function == function and r.feedback}
+
+
+def module_source(module: str, bodies: dict[str, str]) -> str:
+    source = (ROOT / "solutions" / f"{module}.py").read_text()
+    for function, body in bodies.items():
+        if function in API[module]:
+            source = replace_body(source, function, body)
+    return re.sub(r"\n\s*### (BEGIN|END) SOLUTION", "", source)
+
+
+def fill_notebooks(release: Path, target: Path, bodies: dict[str, str]) -> None:
+    """A student's submission: the release notebooks with each solution cell written."""
+    target.mkdir(parents=True, exist_ok=True)
+    for module in API:
+        notebook = nbformat.read(release / f"{module}.ipynb", as_version=4)
+        source = module_source(module, bodies)
+        functions = [f for f in ast.parse(source).body if isinstance(f, ast.FunctionDef)]
+        code = {f.name: ast.get_source_segment(source, f) for f in functions}
+        for cell in notebook.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            if grade_id.startswith("solution-"):
+                cell.source = code[grade_id.removeprefix("solution-")]
+        nbformat.write(notebook, target / f"{module}.ipynb")

@@ -2,7 +2,6 @@
 solutions or hidden tests, autograded with the same points as the kit's own grader, fed
 back with the hint, and read back from the sqlite gradebook with nbgrader's API."""
 
-import ast
 import json
 import os
 import re
@@ -19,7 +18,7 @@ from grader.checks import collect
 from grader.grade import grade
 from grader.lesson import API, FUNCTIONS
 from grader.report import function_points
-from tests.conftest import ROOT, replace_body, write_submission
+from tests.conftest import ROOT, fill_notebooks, write_submission
 from tests.test_mistakes import MISTAKES
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.sandbox]
@@ -46,29 +45,6 @@ def nbgrader(course: Path, *arguments: str) -> subprocess.CompletedProcess:
     return run
 
 
-def module_source(module: str, bodies: dict[str, str]) -> str:
-    source = (ROOT / "solutions" / f"{module}.py").read_text()
-    for function, body in bodies.items():
-        if function in API[module]:
-            source = replace_body(source, function, body)
-    return re.sub(r"\n\s*### (BEGIN|END) SOLUTION", "", source)
-
-
-def fill(release: Path, target: Path, bodies: dict[str, str]) -> None:
-    """A student's submission: the release notebooks with each solution cell written."""
-    target.mkdir(parents=True, exist_ok=True)
-    for module in API:
-        notebook = nbformat.read(release / f"{module}.ipynb", as_version=4)
-        source = module_source(module, bodies)
-        functions = [f for f in ast.parse(source).body if isinstance(f, ast.FunctionDef)]
-        code = {f.name: ast.get_source_segment(source, f) for f in functions}
-        for cell in notebook.cells:
-            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-            if grade_id.startswith("solution-"):
-                cell.source = code[grade_id.removeprefix("solution-")]
-        nbformat.write(notebook, target / f"{module}.ipynb")
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory) -> Path:
     """Built, released, filled in by each student, autograded and fed back: once."""
@@ -77,7 +53,7 @@ def course(tmp_path_factory) -> Path:
                    check=True, capture_output=True)
     nbgrader(course, "generate_assignment", ASSIGNMENT)
     for student, bodies in STUDENTS.items():
-        fill(course / "release" / ASSIGNMENT, course / "submitted" / student / ASSIGNMENT, bodies)
+        fill_notebooks(course / "release" / ASSIGNMENT, course / "submitted" / student / ASSIGNMENT, bodies)
     nbgrader(course, "autograde", ASSIGNMENT, "--create")
     nbgrader(course, "generate_feedback", ASSIGNMENT)
     return course
