@@ -20,13 +20,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from grader.grade import grade
 from grader.load import UsageError, holds_lesson
+from grader.messages import say
 from grader.report import function_points
 from grader.report.class_report import write_class_outputs
 from grader.report.gradescope import gradescope_results
 from grader.report.html import write_feedback_page
 from grader.results import Grade
 from grader.sandbox import Sandbox
-from grader.spawn import solution_paths, spawn_zygote
+from grader.spawn import isolation_available, solution_paths, spawn_zygote
 
 RESULTS = "results.json"
 CRASHES = {"timeout", "skipped_after_timeout", "exited", "killed", "cpu_limit", "memory", "output_flood",
@@ -77,6 +78,8 @@ def finished(out: Path, student: Student) -> bool:
 def batch(root: Path, out: Path, *, workers: int, seed: int, lang: str, force: bool = False,
           shard_of: tuple[int, int] = (1, 1), console: Console | None = None) -> dict:
     console = console or Console()
+    if not isolation_available():
+        console.print(say("process_isolation", lang), style="yellow")
     students = shard(find_students(root), *shard_of)
     out.mkdir(parents=True, exist_ok=True)
     todo = [s for s in students if force or not finished(out, s)]

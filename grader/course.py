@@ -18,16 +18,17 @@ c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE / 在这里写代码\
 c.Execute.timeout = 60
 '''
 
-PLOT_CELL = """# Headless-safe: the figure is returned, not shown with a GUI. Chinese titles only where
+PLOT_CELL = """%matplotlib inline
+# Headless-safe: the figure is drawn inline, never in a GUI window. Chinese titles only where
 # a CJK font is installed (never the boxes and warnings of a missing SimHei).
-from grader.figures import drawn_labels
+from grader.figures import notebook_fonts
 
+title = notebook_fonts()
 x, y = make_data()
 w, b, losses = train(x, y)
 print(f"w = {w.item():.3f}, b = {b.item():.3f}, final loss = {losses[-1]:.3f}")
-with drawn_labels() as title:
-    figure = plot_fit(x, y, w, b, losses)
-    figure.suptitle(title)
+figure = plot_fit(x, y, w, b, losses)
+figure.suptitle(title)
 figure"""
 
 

@@ -6,8 +6,7 @@ import base64
 import io
 import json
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,14 +44,12 @@ def labels(lang: str) -> tuple[dict[str, str], dict]:
     return LABELS["en"], {}
 
 
-@contextmanager
-def drawn_labels(lang: str | None = None) -> Iterator[str]:
-    """For a notebook's plot cell: the fonts for the labels, and a bilingual title where a
-    CJK font can draw it (English alone otherwise)."""
-    lang = lang or ("zh" if cjk_font() else "en")
-    _, style = labels(lang)
-    with matplotlib.rc_context(style):
-        yield "线性回归 Linear regression" if style else "Linear regression"
+def notebook_fonts() -> str:
+    """For a notebook's plot cell, where figures are drawn after the cell ends: set the CJK
+    font for the whole session if one is installed, and give a title it can draw."""
+    _, style = labels("zh" if cjk_font() else "en")
+    matplotlib.rcParams.update(style)
+    return "线性回归 Linear regression" if style else "Linear regression"
 
 
 def reference_run() -> dict:

@@ -4,6 +4,7 @@ not crash or hang the grader, and the rest of the submission is still graded."""
 import os
 import shutil
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -100,6 +101,25 @@ def test_the_solutions_cannot_be_read(graded):
     result = graded({"quadratic_grad": thief})
     assert points_lost(result) == {"quadratic_grad"}
     assert messages(result, "quadratic_grad") == {"raised"}
+
+
+@needs_bubblewrap
+def test_the_network_cannot_be_reached(graded):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    caller = f"""
+        import socket
+        socket.create_connection(("127.0.0.1", {port}), timeout=1).close()
+        return 2 * x + 3
+    """
+    try:
+        result = graded({"quadratic_grad_by_hand": caller})
+    finally:
+        listener.close()
+    assert points_lost(result) == {"quadratic_grad_by_hand"}
+    assert messages(result, "quadratic_grad_by_hand") == {"raised"}
 
 
 @needs_bubblewrap

@@ -102,6 +102,15 @@ def test_autograde_gives_the_same_points_per_function_as_the_kit(course, tmp_pat
     assert kit["plot_fit"][0] < kit["plot_fit"][1]  # the last student did lose points
 
 
+def test_the_plot_cell_ran_headless_without_font_warnings(course):
+    notebook = nbformat.read(course / "autograded" / "reference" / ASSIGNMENT / "linear_regression.ipynb", as_version=4)
+    (plot,) = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "demo-plot"]
+    kinds = {output.output_type for output in plot.outputs}
+    assert "error" not in kinds and "execute_result" in kinds
+    assert not any(output.get("name") == "stderr" for output in plot.outputs)  # no "Glyph missing" warnings
+    assert "image/png" in next(o for o in plot.outputs if o.output_type == "execute_result").data
+
+
 def test_the_reference_gets_full_marks_in_the_gradebook(course):
     with nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission(ASSIGNMENT, "reference")
