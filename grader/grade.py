@@ -1,4 +1,4 @@
-"""A grading run, as its steps: load, plan, run isolated, judge, score."""
+"""A grading run, as its steps: load, plan, run isolated, judge (compare), score."""
 
 import time
 import zlib
@@ -12,8 +12,9 @@ import torch
 from grader.checks import Check, collect
 from grader.judge import verdict
 from grader.load import load_submission
-from grader.results import CheckResult, Feedback, Grade, Status
-from grader.sandbox import Call, Outcome, Sandbox
+from grader.results import Feedback, Grade
+from grader.sandbox import Call, Sandbox
+from grader.score import score
 from grader.spawn import isolation_available
 
 
@@ -30,7 +31,9 @@ def grade(path: Path, *, hidden: bool, seed: int, only: str | None = None, sandb
     plan = make_plan(collect(hidden), devices, seed, only)
     with open_sandbox(sandbox) as running:
         run = running.run(submission.sources, unique_calls(plan))
-    results = [score(step, run.outcomes[step.call.index], len(devices)) for step in plan]
+    outcomes = [run.outcomes[step.call.index] for step in plan]
+    verdicts = [verdict(step.check, step.call.device, step.call.inputs, o) for step, o in zip(plan, outcomes)]
+    results = [score(s.check, s.call.device, v, o, len(devices)) for s, v, o in zip(plan, verdicts, outcomes)]
     notes = notices(devices) + submission.notes
     return Grade(results, run.output, seed, devices, time.monotonic() - started, notes)
 
@@ -74,16 +77,6 @@ def open_sandbox(sandbox: Sandbox | None) -> Iterator[Sandbox]:
         return
     with Sandbox() as fresh:
         yield fresh
-
-
-def score(step: Planned, outcome: Outcome, device_count: int) -> CheckResult:
-    """Steps 3 and 4: judge the outcome; a check's points are shared out over the devices."""
-    status, feedback = verdict(step.check, step.call.device, step.call.inputs, outcome)
-    worth = step.check.points / device_count
-    return CheckResult(
-        step.check.function, step.check.claim, step.call.device, step.check.hidden,
-        worth, worth if status is Status.PASS else 0.0, status, feedback, outcome.observation,
-    )
 
 
 def notices(devices: list[str]) -> list[Feedback]:
