@@ -22,14 +22,14 @@ from grader.grade import grade
 from grader.load import UsageError, holds_lesson
 from grader.messages import say
 from grader.report import function_points
-from grader.report.class_report import write_class_outputs
+from grader.report.class_report import RESULTS, write_class_outputs
 from grader.report.gradescope import gradescope_results
 from grader.report.html import write_feedback_page
 from grader.results import Grade
 from grader.sandbox import Sandbox
 from grader.spawn import isolation_available, solution_paths, spawn_zygote
 
-RESULTS = "results.json"
+SUBMISSION_NOTES = {"magics_dropped"}  # the notices about this student's files, not about the run
 CRASHES = {"timeout", "skipped_after_timeout", "exited", "killed", "cpu_limit", "memory", "output_flood",
            "crashed", "worker_lost", "oversized", "unsendable", "unreadable"}
 
@@ -156,7 +156,7 @@ def extra_data(result: Grade, student: Student) -> dict:
         "functions": {f: list(points) for f, points in function_points(result).items()},
         "misconceptions": sorted({f.misconception for f in feedbacks if f.misconception}),
         "crashes": sorted({f.message for f in feedbacks if f.message in CRASHES}),
-        "notes": [note.message for note in result.notices if note.message.startswith("magics")],
+        "notes": [note.message for note in result.notices if note.message in SUBMISSION_NOTES],
     }
 
 

@@ -124,13 +124,13 @@ class Sandbox:
     def run_once(self, sources: dict[str, str | None], calls: list[Call]) -> Run:
         result = Run()
         deadline = time.monotonic() + self.limits.job_seconds
-        pending = list(calls)
+        pending = sorted(calls, key=on_cuda)  # CPU calls first: their child gets a memory cap
         while pending:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 blame_all(pending, {"kind": "timeout", "seconds": self.limits.job_seconds}, result)
                 break
-            self.run_job(sources, pending, remaining, result)
+            self.run_job(sources, [call for call in pending if on_cuda(call) == on_cuda(pending[0])], remaining, result)
             skip_after_timeout(calls, result)
             pending = [call for call in pending if call.index not in result.outcomes]
         return result
@@ -182,6 +182,11 @@ def well_formed(tag: bytes, event: Any) -> bool:
         return False
     own = ZYGOTE_EVENTS if tag == ZYGOTE else CHILD_EVENTS
     return event.get("event") in own
+
+def on_cuda(call: Call) -> bool:
+    """CUDA cannot start under an address-space cap, so CUDA calls run in a child of their own."""
+    return call.device != "cpu"
+
 
 def failure(end: dict, limits: Limits) -> dict:
     reason = end.get("reason") or "exited"

@@ -1,0 +1,35 @@
+"""The sandbox on its own: calls in, outcomes out."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from grader.load import load_submission
+from grader.sandbox import Call
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.sandbox
+
+
+def quadratic_call(index: int, device: str) -> Call:
+    return Call(index, "autograd_basics", "quadratic_grad", "call", device, {"args": [torch.tensor(2.0)]})
+
+
+def test_cpu_and_cuda_calls_run_in_separate_children(sandbox):
+    sources = load_submission(Path(ROOT / "solutions")).sources
+    calls = [quadratic_call(0, "cuda"), quadratic_call(1, "cpu"), quadratic_call(2, "cuda")]
+    run = sandbox.run(sources, calls)
+    assert run.outcomes[1].observation["data"].item() == 7.0
+    for index in (0, 2):
+        outcome = run.outcomes[index]
+        if torch.cuda.is_available():
+            assert outcome.observation["device"] == "cuda" and outcome.observation["data"].item() == 7.0
+        else:  # the CUDA child fails on its own; the CPU call was unaffected
+            assert outcome.error["kind"] == "raised"
+
+
+def test_a_call_for_an_unknown_module_function_is_missing(sandbox):
+    sources = load_submission(Path(ROOT / "solutions")).sources
+    call = Call(0, "autograd_basics", "no_such_function", "call", "cpu", {"args": []})
+    assert sandbox.run(sources, [call]).outcomes[0].error == {"kind": "missing_function"}
