@@ -8,8 +8,7 @@ shell escapes, which are not Python, are dropped with a note for the student.
 
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
+from typing import Any
 
 from grader.lesson import API
 from grader.results import Feedback
@@ -56,6 +55,8 @@ def read_source(file: Path) -> str | None:
 
 def notebook_source(file: Path) -> tuple[str | None, int]:
     """The notebook's code as one module, and how many magic or shell lines were dropped."""
+    import nbformat  # only when there are notebooks: importing it costs over a second
+
     try:
         notebook = nbformat.reads(read_source(file), as_version=4)
     except Exception:  # nbformat raises several kinds on a damaged file
@@ -74,7 +75,7 @@ def notebook_source(file: Path) -> tuple[str | None, int]:
     return "\n\n".join(kept) + "\n", dropped
 
 
-def is_code_to_grade(cell: nbformat.NotebookNode) -> bool:
+def is_code_to_grade(cell: Any) -> bool:
     """Solutions and given code; not nbgrader's test cells, nor cells that only run a demo."""
     nbgrader = cell.metadata.get("nbgrader", {})
     if not nbgrader:
