@@ -1,4 +1,4 @@
-"""The command line: `python -m grader check|stubs|hint ...`."""
+"""The command line: `python -m grader check|watch|hint|batch|merge|nbgrader|dist|stubs`."""
 
 import argparse
 import os
@@ -26,46 +26,57 @@ class Exit(IntEnum):
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m grader", description="Grade the autograd lesson.")
     commands = top.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("check", help="grade the two lesson modules in a folder")
+    for add in (student_commands, instructor_commands, packaging_commands):
+        add(commands)
+    return top
+
+
+def with_lang(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    command.add_argument("--lang", choices=LANGUAGES, default=default_language(), help="en or zh (default: locale)")
+    return command
+
+
+def student_commands(commands: argparse._SubParsersAction) -> None:
+    check = with_lang(commands.add_parser("check", help="grade the two lesson modules in a folder"))
     check.add_argument("path", nargs="?", type=Path, default=Path("exercises"))
     check.add_argument("--hidden", action="store_true", help="add the hidden checks (instructors, CI)")
     check.add_argument("--json", type=Path, metavar="FILE", help="write Gradescope's results.json")
-    check.add_argument("--lang", choices=LANGUAGES, default=default_language())
     check.add_argument("--seed", type=int, help="replay the random inputs of an earlier run")
     check.add_argument("--only", choices=FUNCTIONS, metavar="FUNCTION", help="grade one function")
     check.add_argument("--html", type=Path, metavar="FILE", help="write a feedback page with your plots")
-    watch = commands.add_parser("watch", help="grade, then grade again whenever you save")
+    watch = with_lang(commands.add_parser("watch", help="grade, then grade again whenever you save"))
     watch.add_argument("path", nargs="?", type=Path, default=Path("exercises"))
-    watch.add_argument("--lang", choices=LANGUAGES, default=default_language())
-    hint = commands.add_parser("hint", help="a hint for one function, giving away more at each level")
+    hint = with_lang(commands.add_parser("hint", help="a hint for one function, giving away more at each level"))
     hint.add_argument("function", choices=FUNCTIONS, metavar="FUNCTION")
     hint.add_argument("--level", type=int, choices=(1, 2, 3), default=1)
-    hint.add_argument("--lang", choices=LANGUAGES, default=default_language())
-    batch = commands.add_parser("batch", help="grade a whole class (hidden checks included)")
+
+
+def instructor_commands(commands: argparse._SubParsersAction) -> None:
+    batch = with_lang(commands.add_parser("batch", help="grade a whole class (hidden checks included)"))
     batch.add_argument("submissions", type=Path, help="one folder per student, or nbgrader's submitted/ layout")
     batch.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results and reports go")
     batch.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N")
     batch.add_argument("--shard", default="1/1", metavar="K/N", help="grade the K-th of N deterministic shares")
     batch.add_argument("--force", action="store_true", help="grade again those already graded")
     batch.add_argument("--seed", type=int, help="the hidden checks' random inputs")
-    batch.add_argument("--lang", choices=LANGUAGES, default=default_language())
     batch.add_argument("--nbgrader-course", type=Path, metavar="DIR", help="also write the scores to its gradebook")
     batch.add_argument("--nbgrader-assignment", default="autograd", metavar="NAME")
-    merge = commands.add_parser("merge", help="combine the outputs of batch shards")
+    merge = with_lang(commands.add_parser("merge", help="combine the outputs of batch shards"))
     merge.add_argument("folders", nargs="+", type=Path, metavar="DIR")
     merge.add_argument("--out", type=Path, metavar="DIR", help="for grades.csv, report.html (default: 1st DIR)")
-    merge.add_argument("--lang", choices=LANGUAGES, default=default_language())
+
+
+def packaging_commands(commands: argparse._SubParsersAction) -> None:
     nbgrader = commands.add_parser("nbgrader", help="the lesson as an nbgrader course")
-    nbgrader_commands = nbgrader.add_subparsers(dest="nbgrader_command", required=True)
-    build = nbgrader_commands.add_parser("build", help="write nbgrader_config.py and source/<assignment>/")
+    build = nbgrader.add_subparsers(dest="nbgrader_command", required=True).add_parser(
+        "build", help="write nbgrader_config.py and source/<assignment>/")
     build.add_argument("course", type=Path, metavar="COURSE_DIR")
     build.add_argument("--assignment", default="autograd", metavar="NAME")
     dist = commands.add_parser("dist", help="package the kit for distribution")
-    dist_commands = dist.add_subparsers(dest="dist_command", required=True)
-    student = dist_commands.add_parser("student", help="a zip for students: exercises and public checks only")
+    student = dist.add_subparsers(dest="dist_command", required=True).add_parser(
+        "student", help="a zip for students: exercises and public checks only")
     student.add_argument("zip", type=Path, metavar="OUT.zip")
     commands.add_parser("stubs", help="regenerate exercises/ and the reference run from solutions/")
-    return top
 
 
 def main(argv: list[str] | None = None) -> int:
