@@ -5,7 +5,6 @@ import os
 import shutil
 import signal
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -26,12 +25,10 @@ def messages(result, function):
 
 
 def test_an_endless_loop_times_out_and_the_rest_is_graded(graded):
-    started = time.monotonic()
     result = graded({"quadratic_grad": "while True:\n    pass"})
     assert points_lost(result) == {"quadratic_grad"}
-    assert "timeout" in messages(result, "quadratic_grad")
-    # the other checks of a function that hung are not run again
-    assert time.monotonic() - started < 3 * TEST_LIMITS.call_seconds + 10
+    # one check timed out; the function's other checks were not run again, and said so
+    assert messages(result, "quadratic_grad") == {"timeout", "skipped_after_timeout"}
 
 
 def test_sys_exit_at_import_costs_that_module_only(graded):
