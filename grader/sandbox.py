@@ -50,12 +50,10 @@ class Run:
     outcomes: dict[int, Outcome] = field(default_factory=dict)
     output: str = ""
 
-    KEEP = 8192
-
     def add_output(self, text: str) -> None:
         """Keep the head of what the submission printed, over all its children."""
-        if len(self.output) < self.KEEP:
-            self.output += text[: self.KEEP - len(self.output)]
+        if len(self.output) < wire.OUTPUT_KEEP:
+            self.output += text[: wire.OUTPUT_KEEP - len(self.output)]
 
 
 WORKER_LOST = {"kind": "worker_lost"}

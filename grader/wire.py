@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 HEADER = struct.Struct(">I")
+OUTPUT_KEEP = 8192  # bytes of a submission's printed output kept for its report
 MAX_FRAME = 64 * 2**20
 TENSOR = "__tensor__"
 DTYPES = {

@@ -138,13 +138,12 @@ def watch(limits: dict, events_r: int, output_r: int, channel_out: int) -> tuple
 class CappedOutput:
     """Keeps the head of what the child printed; past `limit` bytes in all, it is a flood."""
 
-    KEEP = 8192
 
     def __init__(self, limit: int) -> None:
         self.limit, self.head, self.total = limit, b"", 0
 
     def add(self, chunk: bytes) -> None:
-        self.head += chunk[: max(0, self.KEEP - len(self.head))]
+        self.head += chunk[: max(0, wire.OUTPUT_KEEP - len(self.head))]
         self.total += len(chunk)
 
     @property

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import wire
 from grader.grade import grade
 from grader.lesson import API
 from grader.results import Status
@@ -53,7 +54,7 @@ def test_an_output_flood_is_cut(graded):
     result = graded({"zero_grads": "while True:\n    print('flood' * 1000)"})
     assert points_lost(result) == {"zero_grads", "train"}
     assert "output_flood" in messages(result, "zero_grads")
-    assert len(result.output) <= 8192 + 100
+    assert len(result.output) <= wire.OUTPUT_KEEP
 
 
 def test_monkeypatching_torch_changes_no_comparison(graded):

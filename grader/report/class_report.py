@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from grader.figures import drawn
 from grader.lesson import FUNCTIONS
 from grader.messages import explain, say
+from grader.report.html import page
 
 RESULTS = "results.json"
 
@@ -63,13 +64,8 @@ def class_report(students: list[dict], target: Path, lang: str) -> str:
         listing(say("crashed_list", lang), [s for s in students if s["extra_data"]["crashes"]], target, lang),
         listing(say("all_students", lang), students, target, lang, table_id="scores"),
     ]
-    title = escape(say("class_report", lang))
-    return (
-        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{title}</title><style>"
-        "body{font-family:sans-serif;max-width:70rem;margin:2rem auto}td,th{border:1px solid #ccc;padding:.3rem .6rem}"
-        f"table{{border-collapse:collapse}}img{{max-width:48%}}</style></head><body><h1>{title}</h1>"
-        + "".join(sections) + "</body></html>"
-    )
+    side_by_side = "table { width: auto; } img { max-width: 48%; }"
+    return page(say("class_report", lang), lang, "".join(sections), style=side_by_side)
 
 
 def chart(lang: str, draw: Callable[[Axes], object]) -> str:

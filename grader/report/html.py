@@ -26,14 +26,20 @@ def feedback_page(grade: Grade, lang: str, title: str) -> str:
         f"<td><pre>{escape(function_feedback(grade, function, lang))}</pre></td></tr>"
         for function, (got, worth) in function_points(grade).items()
     )
-    return (
-        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-        f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>"
+    return page(title, lang, (
         f"<p id='total'>{say('total', lang)}: <b>{grade.score:g}/{grade.max_score:g}</b> · "
         f"{escape(say('seed', lang, seed=grade.seed))}</p>"
         f"<ul id='notices'>{''.join(f'<li>{escape(render(notice, lang))}</li>' for notice in grade.notices)}</ul>"
         f"<table><tr><th>{say('function', lang)}</th><th>{say('points', lang)}</th>"
-        f"<th>{say('feedback', lang)}</th></tr>{rows}</table>{figures(grade, lang)}</body></html>"
+        f"<th>{say('feedback', lang)}</th></tr>{rows}</table>{figures(grade, lang)}"
+    ))
+
+
+def page(title: str, lang: str, body: str, style: str = "") -> str:
+    """A static page of the kit's: one file, its styles inline, its images embedded."""
+    return (
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{STYLE}{style}</style></head><body><h1>{escape(title)}</h1>{body}</body></html>"
     )
 
 
