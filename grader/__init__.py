@@ -1,5 +1,19 @@
-"""An isolating grader for the autograd lesson: load, run isolated, compare, score, report."""
+"""An isolating grader for the autograd lesson: load, run isolated, judge, score, report.
 
-# Modules a student's copy leaves out (`python -m grader dist student`): the hidden checks,
-# and the instructor's tools that need them or the solutions.
-INSTRUCTORS_ONLY = ("checks.hidden", "course", "gradebook", "stubs", "dist")
+Folders by role: lesson/ (what is taught and checked), sandbox/ (the host side of the
+isolation) with sandbox/child/ (what runs beside student code), judge/, report/,
+frontends/ (cli, watch, pytest plugin, notebook checks) and instructor/ (batch, the
+nbgrader course, deploy packages), which a student's copy leaves out.
+"""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent  # the kit's checkout (or site-packages when installed)
+
+# What a student's copy leaves out (`python -m grader dist student`): the hidden checks,
+# and the instructor's tools, which need them or the solutions.
+INSTRUCTORS_ONLY = ("grader.lesson.checks.hidden", "grader.instructor")
+
+
+def instructors_only(module: str) -> bool:
+    return any(module == name or module.startswith(f"{name}.") for name in INSTRUCTORS_ONLY)

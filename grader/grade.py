@@ -9,13 +9,14 @@ from pathlib import Path
 
 import torch
 
-from grader.checks import Check, collect
-from grader.judge import verdict
+from grader.judge.score import score
+from grader.judge.verdict import verdict
+from grader.lesson.checks import Check, collect
 from grader.load import load_submission
 from grader.results import Feedback, Grade
-from grader.sandbox import Call, Sandbox
-from grader.score import score
-from grader.spawn import isolation_available
+from grader.sandbox.host import Sandbox
+from grader.sandbox.records import Call
+from grader.sandbox.spawn import isolation_available
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,13 @@ class Feedback:
     params: dict = field(default_factory=dict)
     misconception: str | None = None
     detail: str = ""
+    """the student's own traceback, shown to them"""
+    cause: "Feedback | None" = None
+    """what the message's {reason} is (an import that failed because of this)"""
+    crash: bool = False
+    """the process misbehaved (hung, died, flooded): listed for the instructor"""
+    debug: str = ""
+    """for the instructor only: a grader error's traceback, what was wrong with a frame"""
 
 
 @dataclass(frozen=True)

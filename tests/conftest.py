@@ -14,7 +14,7 @@ import pytest
 from grader.grade import grade
 from grader.lesson import API, MODULE_OF
 from grader.results import Grade
-from grader.sandbox import Limits, Sandbox
+from grader.sandbox.host import Limits, Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261127

@@ -4,8 +4,13 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.compare import first_misconception, problem, values_match
-from grader.wire import describe
+from grader.judge.compare import first_misconception, problem, values_match
+from grader.sandbox import observations, wire
+
+
+def describe(value: object) -> observations.Value:
+    """What the grader gets for `value`: described in the child, decoded at the boundary."""
+    return observations.value(wire.describe(value))
 
 shapes = st.lists(st.integers(1, 5), min_size=0, max_size=3).map(tuple)
 seeds = st.integers(0, 2**31 - 1)
@@ -41,7 +46,7 @@ def test_shape_and_dtype_are_checked_before_values(shape, seed):
 
 
 def test_device_is_checked():
-    got = describe(torch.ones(2)) | {"device": "cuda"}
+    got = observations.value(wire.describe(torch.ones(2)) | {"device": "cuda"})
     assert problem(got, torch.ones(2)).message == "wrong_device"
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from grader import wire
 from grader.grade import grade
 from grader.lesson import API
 from grader.results import Status
-from grader.sandbox import Sandbox
-from grader.spawn import SOLUTIONS
+from grader.sandbox import wire
+from grader.sandbox.host import Sandbox
+from grader.sandbox.spawn import SOLUTIONS
 from tests.conftest import SEED, TEST_LIMITS, points_lost, write_submission
 
 pytestmark = pytest.mark.sandbox
@@ -160,7 +160,7 @@ def test_the_fallback_without_bubblewrap_still_isolates(tmp_path, monkeypatch):
 def test_a_worker_killed_from_outside_costs_the_student_nothing(tmp_path):
     folder = write_submission(tmp_path / "s")
     with Sandbox(limits=TEST_LIMITS) as sandbox:
-        os.killpg(sandbox.process.pid, signal.SIGKILL)
+        os.killpg(sandbox.zygote.process.pid, signal.SIGKILL)
         result = grade(folder, hidden=False, seed=SEED, sandbox=sandbox)
     assert all(r.status is Status.PASS for r in result.results)  # graded again, in a fresh worker
 
@@ -190,7 +190,7 @@ def test_a_missing_module_costs_its_functions_only(tmp_path, sandbox):
 
 def test_a_forged_end_of_job_changes_nothing(graded):
     forger = """
-        from grader import wire
+        from grader.sandbox import wire
         for fd in range(3, 64):
             try:
                 os.write(fd, wire.frame(wire.encode({"event": "end", "reason": None, "output": "forged"})))

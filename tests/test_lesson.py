@@ -7,10 +7,10 @@ import re
 import pytest
 import torch
 
-from grader.checks import lesson_data
 from grader.hints import all_hints
+from grader.instructor.stubs import make_stub
 from grader.lesson import API, FUNCTIONS
-from grader.stubs import make_stub
+from grader.lesson.checks import lesson_data
 from solutions import autograd_basics, linear_regression
 from tests.conftest import ROOT
 
@@ -91,7 +91,7 @@ def test_every_docstring_speaks_english_and_chinese():
 
 
 def test_every_check_claims_in_english_and_chinese():
-    from grader.checks import collect
+    from grader.lesson.checks import collect
     from grader.messages import CLAIMS_ZH
 
     claims = {check.claim for check in collect(hidden=True)}
@@ -99,7 +99,7 @@ def test_every_check_claims_in_english_and_chinese():
 
 
 def test_the_stored_reference_run_is_what_the_solutions_give():
-    from grader.figures import reference_run
-    from grader.stubs import reference_training
+    from grader.instructor.stubs import reference_training
+    from grader.report.figures import reference_run
 
     assert reference_training() == reference_run(), "run `python -m grader stubs` after changing solutions/"

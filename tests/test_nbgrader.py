@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.checks import collect
 from grader.grade import grade
 from grader.lesson import API, FUNCTIONS
+from grader.lesson.checks import collect
 from grader.report import function_points
 from tests.conftest import ROOT, fill_notebooks, write_submission
 from tests.test_mistakes import MISTAKES

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from grader.load import load_submission
-from grader.sandbox import Call
+from grader.sandbox.observations import TensorValue
+from grader.sandbox.records import Call, CallError, ErrorKind, Outcome
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.sandbox
@@ -20,16 +21,21 @@ def test_cpu_and_cuda_calls_run_in_separate_children(sandbox):
     sources = load_submission(Path(ROOT / "solutions")).sources
     calls = [quadratic_call(0, "cuda"), quadratic_call(1, "cpu"), quadratic_call(2, "cuda")]
     run = sandbox.run(sources, calls)
-    assert run.outcomes[1].observation["data"].item() == 7.0
+    assert tensor(run.outcomes[1]).data.item() == 7.0
     for index in (0, 2):
         outcome = run.outcomes[index]
         if torch.cuda.is_available():
-            assert outcome.observation["device"] == "cuda" and outcome.observation["data"].item() == 7.0
+            assert tensor(outcome).device == "cuda" and tensor(outcome).data.item() == 7.0
         else:  # the CUDA child fails on its own; the CPU call was unaffected
-            assert outcome.error["kind"] == "raised"
+            assert outcome.error is not None and outcome.error.kind is ErrorKind.RAISED
 
 
 def test_a_call_for_an_unknown_module_function_is_missing(sandbox):
     sources = load_submission(Path(ROOT / "solutions")).sources
     call = Call(0, "autograd_basics", "no_such_function", "call", "cpu", {"args": []})
-    assert sandbox.run(sources, [call]).outcomes[0].error == {"kind": "missing_function"}
+    assert sandbox.run(sources, [call]).outcomes[0].error == CallError(ErrorKind.MISSING_FUNCTION)
+
+
+def tensor(outcome: Outcome) -> TensorValue:
+    assert isinstance(outcome.observation, TensorValue), outcome
+    return outcome.observation

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from grader import figures
 from grader.grade import grade
+from grader.report import figures
 from grader.report.html import write_feedback_page
 from tests.browser import chromium_page, images_rendered, needs_chromium
 from tests.conftest import ROOT, SEED, write_submission

@@ -9,8 +9,8 @@ from grader.results import CheckResult, Feedback, Grade, Status
 def render(feedback: Feedback, lang: str) -> str:
     """One feedback as the learner reads it: what happened, then the likely misconception."""
     params = dict(feedback.params)
-    if cause := params.pop("cause", None):
-        params["reason"] = say(cause, lang, **params)
+    if feedback.cause is not None:
+        params["reason"] = render(feedback.cause, lang)
     lines = [say(feedback.message, lang, **params)]
     if feedback.misconception:
         lines.append(say("likely", lang, misconception=explain(feedback.misconception, lang)))

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from matplotlib.axes import Axes
 
-from grader.figures import drawn
 from grader.lesson import FUNCTIONS
 from grader.messages import explain, say
+from grader.report.figures import drawn
 from grader.report.html import page
 
 RESULTS = "results.json"

@@ -4,9 +4,9 @@ plot_fit, the student's run drawn beside the reference's (figures embedded as PN
 from html import escape
 from pathlib import Path
 
-from grader.figures import plot_image, student_plot, student_training, training_image
 from grader.messages import say
 from grader.report import function_feedback, function_points, render
+from grader.report.figures import plot_image, student_plot, student_training, training_image
 from grader.results import Grade
 
 STYLE = """

@@ -1,6 +1,6 @@
 """The zygote: imports torch once, then forks a fresh, limited child for each job.
 
-Run as `python -m grader.zygote` (inside bubblewrap where available). It reads jobs from
+Run as `python -m grader.sandbox.child.zygote` (inside bubblewrap where available). It reads jobs from
 stdin and writes tagged frames to stdout: b"C" + a frame the child sent (passed on
 unread, so the child cannot confuse the zygote), b"Z" + the zygote's own events.
 It never imports the solutions and holds no expected answers: a child inherits its memory.
@@ -17,9 +17,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from grader import wire, worker
+from grader.sandbox import wire
+from grader.sandbox.child import worker
+from grader.sandbox.records import CHILD_TAG, ZYGOTE_TAG, ErrorKind
 
-CHILD, ZYGOTE = b"C", b"Z"
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -55,7 +56,7 @@ def warm_up() -> None:
 
 
 def reply(channel_out: int, event: dict) -> None:
-    wire.write_all(channel_out, wire.frame(ZYGOTE + wire.encode(event)))
+    wire.write_all(channel_out, wire.frame(ZYGOTE_TAG + wire.encode(event)))
 
 
 def supervise(job: dict, channel_in: int, channel_out: int) -> None:
@@ -72,8 +73,8 @@ def supervise(job: dict, channel_in: int, channel_out: int) -> None:
     kill_descendants()
     os.close(events_r)
     os.close(output_r)
-    end = {"event": "end", "reason": reason or exit_reason(status), "output": output}
-    reply(channel_out, end)
+    reason, signal_name = (reason, "") if reason else exit_reason(status)
+    reply(channel_out, {"event": "end", "reason": reason, "signal": signal_name, "output": output})
 
 
 def run_child(job: dict, inherited: list[int], events_w: int, output_w: int) -> None:
@@ -117,7 +118,7 @@ def watch(limits: dict, events_r: int, output_r: int, channel_out: int) -> tuple
     while events_r in open_fds:
         remaining = min(job_deadline, call_deadline) - time.monotonic()
         if remaining <= 0:
-            return "timeout", output.text()
+            return ErrorKind.TIMEOUT.value, output.text()
         for fd in select.select(list(open_fds), [], [], remaining)[0]:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
@@ -125,13 +126,13 @@ def watch(limits: dict, events_r: int, output_r: int, channel_out: int) -> tuple
             elif fd == output_r:
                 output.add(chunk)
                 if output.flooded:
-                    return "output_flood", output.text()
+                    return ErrorKind.OUTPUT_FLOOD.value, output.text()
             else:
                 for payload in reader.feed(chunk):
-                    wire.write_all(channel_out, wire.frame(CHILD + payload))
+                    wire.write_all(channel_out, wire.frame(CHILD_TAG + payload))
                 call_deadline = time.monotonic() + limits["call_seconds"]
                 if reader.oversized:
-                    return "oversized", output.text()
+                    return ErrorKind.OVERSIZED.value, output.text()
     return None, output.text()
 
 
@@ -188,13 +189,16 @@ def parent_of(pid: int) -> int | None:
         return None
 
 
-def exit_reason(status: int) -> str | None:
-    if os.WIFSIGNALED(status):
-        signal_number = os.WTERMSIG(status)
-        if signal_number in (signal.SIGXCPU, signal.SIGKILL):
-            return "cpu_limit" if signal_number == signal.SIGXCPU else "killed"
-        return f"signal:{signal.Signals(signal_number).name}"
-    return None
+def exit_reason(status: int) -> tuple[str | None, str]:
+    """How a child that ended by itself ended: None if it exited, else a kind and the signal."""
+    if not os.WIFSIGNALED(status):
+        return None, ""
+    signal_number = os.WTERMSIG(status)
+    if signal_number == signal.SIGXCPU:
+        return ErrorKind.CPU_LIMIT.value, ""
+    if signal_number == signal.SIGKILL:
+        return ErrorKind.KILLED.value, ""
+    return ErrorKind.CRASHED.value, signal.Signals(signal_number).name
 
 
 if __name__ == "__main__":

@@ -26,12 +26,10 @@ from grader.report.class_report import RESULTS, write_class_outputs
 from grader.report.gradescope import gradescope_results
 from grader.report.html import write_feedback_page
 from grader.results import Grade
-from grader.sandbox import Sandbox
-from grader.spawn import isolation_available, solution_paths, spawn_zygote
+from grader.sandbox.host import Sandbox
+from grader.sandbox.spawn import isolation_available, solution_paths, spawn_zygote
 
 SUBMISSION_NOTES = {"magics_dropped"}  # the notices about this student's files, not about the run
-CRASHES = {"timeout", "skipped_after_timeout", "exited", "killed", "cpu_limit", "memory", "output_flood",
-           "crashed", "worker_lost", "oversized", "unsendable", "unreadable"}
 
 
 @dataclass(frozen=True)
@@ -97,7 +95,7 @@ def grade_all(todo: list[Student], root: Path, out: Path, workers: int, seed: in
     """Grade `todo` on `workers` warm sandboxes; on Ctrl-C, stop and keep what finished."""
     hidden = [*solution_paths(), root.resolve(), out.resolve()]
     sandboxes: queue.Queue[Sandbox] = queue.Queue()
-    pool = [Sandbox(hidden=hidden, process=spawn_zygote(hidden)) for _ in range(min(workers, len(todo)))]
+    pool = [Sandbox(hidden=hidden, zygote=spawn_zygote(hidden)) for _ in range(min(workers, len(todo)))]
     for sandbox in pool:  # they start in parallel; no student's time includes a start
         sandbox.start()
         sandboxes.put(sandbox)
@@ -155,7 +153,7 @@ def extra_data(result: Grade, student: Student) -> dict:
         "seconds": round(result.seconds, 4),
         "functions": {f: list(points) for f, points in function_points(result).items()},
         "misconceptions": sorted({f.misconception for f in feedbacks if f.misconception}),
-        "crashes": sorted({f.message for f in feedbacks if f.message in CRASHES}),
+        "crashes": sorted({f.message for f in feedbacks if f.crash}),
         "notes": [note.message for note in result.notices if note.message in SUBMISSION_NOTES],
     }
 

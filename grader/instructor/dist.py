@@ -7,11 +7,10 @@ from pathlib import Path
 
 import tomllib
 
-from grader import INSTRUCTORS_ONLY
-from grader.spawn import ROOT
+from grader import INSTRUCTORS_ONLY, ROOT
 
 # the hidden checks, and the instructor's tools that need them or the solutions
-LEFT_OUT = {f"grader/{name.replace('.', '/')}.py" for name in INSTRUCTORS_ONLY}
+LEFT_OUT = tuple(name.replace(".", "/") for name in INSTRUCTORS_ONLY)
 README = """# Autograd lesson / Autograd 课程
 
 Install / 安装:  pip install -r requirements.txt
@@ -39,7 +38,7 @@ def student_zip(target: Path) -> Path:
 def student_files() -> list[str]:
     files = [p for folder in ("exercises", "grader") for p in sorted((ROOT / folder).rglob("*"))]
     kept = [p.relative_to(ROOT).as_posix() for p in files if p.is_file() and p.suffix in (".py", ".toml", ".json")]
-    return [name for name in kept if name not in LEFT_OUT]
+    return [name for name in kept if not name.removesuffix(".py").startswith(LEFT_OUT)]
 
 
 def requirements() -> list[str]:

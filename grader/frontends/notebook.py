@@ -6,15 +6,16 @@ nbgrader gives the cell's points only when the check passes."""
 import os
 from types import SimpleNamespace
 
-from grader.checks import Check, collect
 from grader.grade import generator_for
 from grader.hints import hint
-from grader.judge import verdict
+from grader.judge.verdict import verdict
+from grader.lesson.checks import Check, collect
 from grader.messages import default_language, say
 from grader.report import render
 from grader.results import Status
-from grader.sandbox import Outcome
-from grader.worker import run_call
+from grader.sandbox import events
+from grader.sandbox.child.worker import run_call
+from grader.sandbox.records import Call
 
 SEED = int(os.environ.get("GRADER_SEED", "0"))
 
@@ -22,8 +23,8 @@ SEED = int(os.environ.get("GRADER_SEED", "0"))
 def check(function: str, claim: str, namespace: dict, seed: int = SEED) -> None:
     found = find_check(function, claim)
     inputs = found.inputs(generator_for(found, seed))
-    call = {"function": function, "probe": found.probe, "device": "cpu", "inputs": inputs}
-    outcome = Outcome(**run_call(SimpleNamespace(**namespace), call))
+    call = Call(0, found.module, function, found.probe, "cpu", inputs)
+    outcome = events.outcome(run_call(SimpleNamespace(**namespace), vars(call)), call)
     status, feedback = verdict(found, "cpu", inputs, outcome)
     lang = os.environ.get("GRADER_LANG") or default_language()
     if status is not Status.PASS:

@@ -7,9 +7,9 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader.checks import Check, collect
+from grader import ROOT
 from grader.lesson import API
-from grader.spawn import ROOT
+from grader.lesson.checks import Check, collect
 
 CONFIG = '''c = get_config()  # noqa: F821 (nbgrader provides it)
 c.CourseDirectory.course_id = "autograd-kit"
@@ -21,7 +21,7 @@ c.Execute.timeout = 60
 PLOT_CELL = """%matplotlib inline
 # Headless-safe: the figure is drawn inline, never in a GUI window. Chinese titles only where
 # a CJK font is installed (never the boxes and warnings of a missing SimHei).
-from grader.figures import notebook_fonts
+from grader.report.figures import notebook_fonts
 
 title = notebook_fonts()
 x, y = make_data()
@@ -81,7 +81,7 @@ def grade_ids() -> dict[Check, str]:
 
 
 def test_cell(check: Check, grade_id: str) -> nbformat.NotebookNode:
-    call = f"from grader.notebook import check\ncheck({check.function!r}, {check.claim!r}, globals())"
+    call = f"from grader.frontends.notebook import check\ncheck({check.function!r}, {check.claim!r}, globals())"
     if check.hidden:
         call = f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS"
     return marked(new_code_cell(call), grade=True, grade_id=grade_id, points=check.points, locked=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from grader.compare import ATOL, RTOL, first_misconception, problem
+from grader.judge.compare import ATOL, RTOL, first_misconception, problem
 from grader.lesson import MODULE_OF
 from grader.results import Feedback
 
@@ -57,11 +57,11 @@ class Check:
 def collect(hidden: bool) -> list[Check]:
     """The public checks, and the hidden ones if asked (ModuleNotFoundError in a student's
     copy, which leaves them out)."""
-    from grader.checks.public import PUBLIC
+    from grader.lesson.checks.public import PUBLIC
 
     if not hidden:
         return PUBLIC
-    from grader.checks.hidden import HIDDEN
+    from grader.lesson.checks.hidden import HIDDEN
 
     return PUBLIC + HIDDEN
 

@@ -9,16 +9,18 @@ import threading
 from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import matplotlib
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from grader.checks import lesson_data
+from grader.lesson.checks import lesson_data
 from grader.results import CheckResult, Grade
+from grader.sandbox.observations import Axes, FigureDrawn, Scalar, SequenceValue, TensorValue
 
-REFERENCE_RUN = Path(__file__).with_name("reference_run.json")
+MAX_AXES_DRAWN = 4
+REFERENCE_RUN = Path(__file__).parent.parent / "lesson" / "reference_run.json"
 CJK_FONTS = (
     "Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
     "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN",
@@ -100,9 +102,11 @@ def cached_training_image(student_json: str, lang: str) -> str:
     return drawn(lang, (10, 4), draw)
 
 
-def plot_image(axes: list[dict], lang: str) -> str:
-    """The student's plot_fit figure, redrawn from the points and lines the grader read off it."""
-    shapes = [{kind: [t.tolist() for t in data[kind]] for kind in ("scatters", "lines")} for data in axes]
+def plot_image(axes: tuple[Axes, ...], lang: str) -> str:
+    """The student's plot_fit figure, redrawn from the points and lines the grader read off it
+    (the first few axes: a figure of a thousand axes is no picture)."""
+    shapes = [{"scatters": [t.tolist() for t in ax.scatters], "lines": [t.tolist() for t in ax.lines]}
+              for ax in axes[:MAX_AXES_DRAWN]]
     return cached_plot_image(json.dumps(rounded(shapes)), lang)
 
 
@@ -135,17 +139,24 @@ def rounded(value: Any) -> Any:
 def student_training(grade: Grade) -> dict | None:
     """The student's (w, b, losses) on the lesson's data, from the public train check."""
     found = first_public(grade, "train")
-    try:
-        w, b, losses = found.observation["items"]
-        return {"w": w["data"].item(), "b": b["data"].item(), "losses": [item["value"] for item in losses["items"]]}
-    except (AttributeError, KeyError, TypeError, ValueError, RuntimeError):
+    observation = found.observation if found else None
+    if not (isinstance(observation, SequenceValue) and len(observation.items) == 3):
         return None
+    w, b, losses = observation.items
+    numbers = isinstance(losses, SequenceValue) and all(isinstance(loss, Scalar) for loss in losses.items)
+    if not (one_number(w) and one_number(b) and numbers):
+        return None
+    return {"w": float(w.data), "b": float(b.data), "losses": [float(loss.value) for loss in losses.items]}
 
 
-def student_plot(grade: Grade) -> list[dict] | None:
+def one_number(value: object) -> TypeGuard[TensorValue]:
+    return isinstance(value, TensorValue) and value.data.numel() == 1 and value.data.is_floating_point()
+
+
+def student_plot(grade: Grade) -> tuple[Axes, ...] | None:
     found = first_public(grade, "plot_fit")
-    observation: Any = found.observation if found else None
-    return observation.get("axes") if isinstance(observation, dict) else None
+    observation = found.observation if found else None
+    return observation.axes if isinstance(observation, FigureDrawn) else None
 
 
 def first_public(grade: Grade, function: str) -> CheckResult | None:

@@ -8,13 +8,13 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader import INSTRUCTORS_ONLY
+from grader import instructors_only
 from grader.lesson import FUNCTIONS
 from grader.load import UsageError
 from grader.messages import LANGUAGES, default_language
 
 if TYPE_CHECKING:
-    from grader.sandbox import Sandbox
+    from grader.sandbox.host import Sandbox
 
 
 class Exit(IntEnum):
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return Exit.USAGE
     except ModuleNotFoundError as error:
-        if error.name not in {f"grader.{name}" for name in INSTRUCTORS_ONLY}:
+        if not instructors_only(error.name or ""):
             raise
         print("error: this copy of the kit has no hidden checks and no instructor tools (a student's copy).",
               file=sys.stderr)
@@ -101,13 +101,13 @@ def early_sandbox(path: Path) -> "Sandbox":
     """Check the folder (a usage error before any work), then start the worker: it imports
     torch while this process imports it too."""
     from grader.load import load_submission
-    from grader.spawn import spawn_zygote
+    from grader.sandbox.spawn import spawn_zygote
 
     load_submission(path)
     zygote = spawn_zygote()
-    from grader.sandbox import Sandbox
+    from grader.sandbox.host import Sandbox
 
-    return Sandbox(process=zygote)
+    return Sandbox(zygote=zygote)
 
 
 def check(arguments: argparse.Namespace) -> int:
@@ -133,8 +133,8 @@ def check(arguments: argparse.Namespace) -> int:
 
 def watch(arguments: argparse.Namespace) -> int:
     with early_sandbox(arguments.path) as sandbox:
+        from grader.frontends.watch import watch as watch_and_grade
         from grader.messages import say
-        from grader.watch import watch as watch_and_grade
 
         try:
             watch_and_grade(arguments.path, arguments.lang, sandbox)
@@ -154,8 +154,8 @@ def hint(arguments: argparse.Namespace) -> int:
 
 
 def batch(arguments: argparse.Namespace) -> int:
-    from grader.batch import batch as grade_class
-    from grader.batch import parse_shard
+    from grader.instructor.batch import batch as grade_class
+    from grader.instructor.batch import parse_shard
 
     if arguments.workers < 1:
         raise UsageError("--workers must be at least 1.")
@@ -167,7 +167,7 @@ def batch(arguments: argparse.Namespace) -> int:
     grade_class(arguments.submissions, arguments.out, workers=arguments.workers, seed=seed, lang=arguments.lang,
                 force=arguments.force, shard_of=shard_of)
     if course is not None:
-        from grader.gradebook import record_in_gradebook
+        from grader.instructor.gradebook import record_in_gradebook
 
         count = record_in_gradebook(arguments.out, course, arguments.nbgrader_assignment)
         print(f"wrote the scores of {count} students into {course / 'gradebook.db'}")
@@ -187,7 +187,7 @@ def merge(arguments: argparse.Namespace) -> int:
 
 
 def nbgrader(arguments: argparse.Namespace) -> int:
-    from grader.course import build_course
+    from grader.instructor.course import build_course
 
     if not arguments.assignment.replace("-", "").replace("_", "").isalnum():
         raise UsageError(f"--assignment {arguments.assignment!r}: use letters, digits, - and _ only.")
@@ -197,8 +197,8 @@ def nbgrader(arguments: argparse.Namespace) -> int:
 
 
 def dist(arguments: argparse.Namespace) -> int:
-    from grader.dist import student_zip
-    from grader.spawn import ROOT
+    from grader import ROOT
+    from grader.instructor.dist import student_zip
 
     if not (ROOT / "pyproject.toml").is_file() or not (ROOT / "solutions").is_dir():
         raise UsageError("run dist from the kit's own checkout (it reads pyproject.toml and exercises/).")
@@ -209,7 +209,7 @@ def dist(arguments: argparse.Namespace) -> int:
 
 
 def stubs(arguments: argparse.Namespace) -> int:
-    from grader.stubs import write_stubs
+    from grader.instructor.stubs import write_stubs
 
     for path in write_stubs():
         print(f"wrote {path}")

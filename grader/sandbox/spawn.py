@@ -1,17 +1,23 @@
-"""Start the zygote process, inside bubblewrap where it is installed.
+"""Start the zygote process, inside bubblewrap where it is installed, and talk to it.
 
 Kept free of torch so that the command line can start the worker first and import
 torch in its own process while the worker imports it in parallel.
 """
 
 import os
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections import deque
 from pathlib import Path
+from typing import IO
 
-ROOT = Path(__file__).resolve().parent.parent
+from grader import ROOT
+from grader.sandbox import wire
+
 SOLUTIONS = ROOT / "solutions"
 
 
@@ -26,22 +32,56 @@ def solution_paths() -> list[Path]:
     return sorted(path for path in found | {SOLUTIONS} if path.is_dir())
 
 
-def spawn_zygote(hidden: list[Path] | None = None) -> subprocess.Popen:
+class Zygote:
+    """A running zygote: its process, what it printed on stderr, and its frames read so far."""
+
+    def __init__(self, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+        self.process, self.log = process, log
+        self.reader, self.frames = wire.FrameReader(), deque[bytes]()
+
+    def send(self, payload: bytes) -> None:
+        assert self.process.stdin is not None
+        wire.write_all(self.process.stdin.fileno(), wire.frame(payload))
+
+    def next_frame(self, deadline: float) -> bytes | None:
+        """The next frame, or None if the zygote ended, sent an oversized frame or passed the deadline."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        while not self.frames:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                return None
+            chunk = os.read(fd, 1 << 20)
+            if not chunk or self.reader.oversized:
+                return None
+            self.frames.extend(self.reader.feed(chunk))
+            if self.reader.oversized and not self.frames:
+                return None
+        return self.frames.popleft()
+
+    def stderr_tail(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-2000:]
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout, self.log):
+            if stream is not None:
+                stream.close()
+
+
+def spawn_zygote(hidden: list[Path] | None = None) -> Zygote:
     """The worker, with `hidden` (by default, the solutions) covered up where bubblewrap runs."""
     hidden = solution_paths() if hidden is None else hidden
-    zygote = [sys.executable, "-m", "grader.zygote"]
+    zygote = [sys.executable, "-m", "grader.sandbox.child.zygote"]
     command = bubblewrap_command(hidden) + zygote if isolation_available() else zygote
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        env=worker_environment(),
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=worker_environment(),
         start_new_session=True,
     )
-    process.log = log  # what the zygote said on stderr, if it fails to start
-    return process
+    return Zygote(process, log)
 
 
 def worker_environment() -> dict[str, str]:

@@ -15,7 +15,7 @@ import torch
 from matplotlib import pyplot
 from matplotlib.figure import Figure
 
-from grader.wire import describe
+from grader.sandbox.wire import describe
 
 Probe = Callable[[Callable, dict], Any]
 

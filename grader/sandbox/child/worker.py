@@ -13,7 +13,9 @@ from typing import Any
 
 import torch
 
-from grader import probes, wire
+from grader.sandbox import wire
+from grader.sandbox.child import probes
+from grader.sandbox.records import ErrorKind
 
 
 def run(job: dict, events_fd: int) -> None:
@@ -39,13 +41,13 @@ def send(fd: int, event: dict) -> None:
 
 
 def unsendable(error: BaseException) -> dict:
-    return {"observation": None, "error": {"kind": "unsendable", "type": type(error).__name__}}
+    return {"observation": None, "error": {"kind": ErrorKind.UNSENDABLE.value, "type": type(error).__name__}}
 
 
 def load_module(name: str, source: str | None) -> types.ModuleType | dict:
     """The module, or an error dict that every call of this module will report."""
     if source is None:
-        return {"kind": "missing_module"}
+        return {"kind": ErrorKind.MISSING_MODULE.value}
     filename = f"{name}.py"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     module = types.ModuleType(name)
@@ -54,7 +56,7 @@ def load_module(name: str, source: str | None) -> types.ModuleType | dict:
     try:
         exec(compile(source, filename, "exec"), module.__dict__)
     except BaseException as error:
-        return {"kind": "import_failed", **describe_error(error)}
+        return {"kind": ErrorKind.IMPORT_FAILED.value, **describe_error(error)}
     return module
 
 
@@ -66,9 +68,9 @@ def run_call(module: types.ModuleType | dict, call: dict) -> dict:
         inputs = wire.to_device(call["inputs"], call["device"])
         return {"observation": probes.PROBES[call["probe"]](function, inputs)}
     except probes.MissingFunction:
-        return {"error": {"kind": "missing_function"}}
+        return {"error": {"kind": ErrorKind.MISSING_FUNCTION.value}}
     except BaseException as error:
-        return {"error": {"kind": "raised", **describe_error(error)}}
+        return {"error": {"kind": ErrorKind.RAISED.value, **describe_error(error)}}
 
 
 def describe_error(error: BaseException) -> dict:

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import torch
 
-from grader.checks import Check, Inputs, lesson_data, reference
-from grader.checks.public import (
+from grader.judge.compare import problem
+from grader.lesson.checks import Check, Inputs, lesson_data, reference
+from grader.lesson.checks.public import (
     NOT_DIFFERENTIABLE,
     accumulated,
     judge_plot,
@@ -16,8 +17,8 @@ from grader.checks.public import (
     plot_expectation,
     sgd_wrong_answers,
 )
-from grader.compare import problem
 from grader.results import Feedback
+from grader.sandbox.observations import LossBackward, TensorValue
 
 SHAPES = [(), (7,), (3, 4), (2, 3, 2)]
 
@@ -65,13 +66,13 @@ def parameter_grads(inputs: Inputs, mistake: Callable) -> list[tuple]:
     ]
 
 
-def judge_differentiable_loss(check: Check, got: dict, expected: dict, inputs: Inputs) -> Feedback | None:
-    found = problem(got["loss"], expected["loss"])
+def judge_differentiable_loss(check: Check, got: LossBackward, expected: dict, inputs: Inputs) -> Feedback | None:
+    found = problem(got.loss, expected["loss"])
     if found:
-        return check.misconception_in(found, got["loss"], inputs)
-    if not got["loss"]["has_graph"]:
+        return check.misconception_in(found, got.loss, inputs)
+    if not (isinstance(got.loss, TensorValue) and got.loss.has_graph):
         return Feedback("not_differentiable", misconception="detached_loss")
-    found = problem(got["grad"], expected["grad"])
+    found = problem(got.grad, expected["grad"])
     return found and Feedback("wrong_loss_grad", found.params)
 
 

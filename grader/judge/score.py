@@ -1,8 +1,8 @@
 """Step 4: score a judged check: its points, shared out over the devices it ran on."""
 
-from grader.checks import Check
+from grader.lesson.checks import Check
 from grader.results import CheckResult, Feedback, Status
-from grader.sandbox import Outcome
+from grader.sandbox.records import Outcome
 
 
 def score(check: Check, device: str, verdict: tuple[Status, Feedback | None], outcome: Outcome,

@@ -4,10 +4,10 @@ import json
 import re
 from pathlib import Path
 
-from grader.figures import REFERENCE_RUN
+from grader import ROOT
 from grader.hints import hint
 from grader.lesson import API
-from grader.spawn import ROOT
+from grader.report.figures import REFERENCE_RUN
 
 REGION = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n", re.MULTILINE | re.DOTALL

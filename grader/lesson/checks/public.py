@@ -5,22 +5,32 @@ Students see these checks and their code; they expect constants, never the refer
 
 import torch
 
-from grader.checks import Check, Inputs, lesson_data, on
-from grader.compare import problem, show
+from grader.judge.compare import problem, show
+from grader.lesson.checks import Check, Inputs, lesson_data, on
 from grader.results import Feedback
+from grader.sandbox.observations import (
+    FigureDrawn,
+    NoneValue,
+    NotAFigure,
+    SequenceValue,
+    Step,
+    TensorValue,
+    Value,
+    Zeroing,
+)
 
 NOT_DIFFERENTIABLE = "does not require grad"  # backward called with autograd off
 
 
-def judge_sgd_step(check: Check, got: dict, expected: list, inputs: Inputs) -> Feedback | None:
-    found = problem(got["params"], expected)
+def judge_sgd_step(check: Check, got: Step, expected: list, inputs: Inputs) -> Feedback | None:
+    found = problem(got.params, expected)
     if found:
-        found = check.misconception_in(found, got["params"], inputs)
+        found = check.misconception_in(found, got.params, inputs)
         if found.misconception == "rebinding":
             return Feedback("not_updated_in_place", found.params, "rebinding")
         return found
-    for param in got["params"]["items"]:
-        if not (param["is_leaf"] and param["requires_grad"]):
+    for param in got.params.items:
+        if not (isinstance(param, TensorValue) and param.is_leaf and param.requires_grad):
             return Feedback("graph_recorded", misconception="update_outside_no_grad")
     return None
 
@@ -39,12 +49,12 @@ def sgd_step_inputs(generator: torch.Generator) -> Inputs:
     return {"params": params, "grads": grads, "lr": 0.1}
 
 
-def judge_zero_grads(check: Check, got: dict, expected: list, inputs: Inputs) -> Feedback | None:
-    for grad in got["after_zero"]["items"]:
-        if grad["kind"] != "NoneType" and not (grad["kind"] == "tensor" and not grad["data"].any()):
-            return Feedback("grad_not_cleared", {"got": show(got["after_zero"])}, "grad_accumulates")
-    found = problem(got["after_backward"], expected)
-    return found and check.misconception_in(found, got["after_backward"], inputs)
+def judge_zero_grads(check: Check, got: Zeroing, expected: list, inputs: Inputs) -> Feedback | None:
+    for grad in got.after_zero.items:
+        if not (isinstance(grad, NoneValue) or (isinstance(grad, TensorValue) and not grad.data.any())):
+            return Feedback("grad_not_cleared", {"got": show(got.after_zero)}, "grad_accumulates")
+    found = problem(got.after_backward, expected)
+    return found and check.misconception_in(found, got.after_backward, inputs)
 
 
 def zero_grads_inputs(generator: torch.Generator) -> Inputs:
@@ -59,45 +69,45 @@ def accumulated(inputs: Inputs) -> dict:
     return {"grad_accumulates": [a + b for a, b in zip(inputs["first"], inputs["second"])]}
 
 
-def judge_weights(check: Check, got: dict, expected: tuple, inputs: Inputs) -> Feedback | None:
+def judge_weights(check: Check, got: Value, expected: tuple, inputs: Inputs) -> Feedback | None:
     """train's (w, b), ignoring the losses (another check looks at those)."""
-    if got.get("kind") in ("tuple", "list") and len(got["items"]) == 3:
-        got = {**got, "items": got["items"][:2]}
+    if isinstance(got, SequenceValue) and len(got.items) == 3:
+        got = SequenceValue(got.type, got.items[:2])
     found = problem(got, expected, *check.tolerance)
     return found and check.misconception_in(found, got, inputs)
 
 
-def judge_losses(check: Check, got: dict, expected: tuple, inputs: Inputs) -> Feedback | None:
+def judge_losses(check: Check, got: Value, expected: tuple, inputs: Inputs) -> Feedback | None:
     """train's losses: `expected` is (count, first loss, last loss)."""
     count, first, last = expected
-    if got.get("kind") not in ("tuple", "list") or len(got["items"]) != 3:
+    if not isinstance(got, SequenceValue) or len(got.items) != 3:
         return Feedback("not_a_sequence", {"expected": 3, "got": show(got)})
-    losses = got["items"][2]
-    if losses.get("kind") != "list" or len(losses["items"]) != count:
-        shown = len(losses["items"]) if "items" in losses else show(losses)
+    losses = got.items[2]
+    if not isinstance(losses, SequenceValue) or losses.type != "list" or len(losses.items) != count:
+        shown = len(losses.items) if isinstance(losses, SequenceValue) else show(losses)
         return Feedback("wrong_length", {"expected": count, "got": shown}, "ignores_epochs")
-    ends = {"kind": "list", "items": [losses["items"][0], losses["items"][-1]]}
+    ends = SequenceValue("list", (losses.items[0], losses.items[-1]))
     found = problem(ends, [first, last], *check.tolerance)
     return found and check.misconception_in(found, ends, inputs)
 
 
-def judge_plot(check: Check, got: dict, expected: Inputs, inputs: Inputs) -> Feedback | None:
-    if got["figure"].get("kind") != "figure":
-        return Feedback("not_a_figure", {"got": show(got["figure"])}, "figure_not_returned")
-    axes = got["axes"]
+def judge_plot(check: Check, got: FigureDrawn | NotAFigure, expected: Inputs, inputs: Inputs) -> Feedback | None:
+    if isinstance(got, NotAFigure):
+        return Feedback("not_a_figure", {"got": show(got.returned)}, "figure_not_returned")
+    axes = got.axes
     if len(axes) != 2:
         return Feedback("wrong_axes_count", {"got": len(axes)})
     x, y = expected["x"].flatten().double(), expected["y"].flatten().double()
     data = torch.stack([x, y], dim=1)
-    with_data = [ax for ax in axes if any(same_points(s, data) for s in ax["scatters"])]
+    with_data = [ax for ax in axes if any(same_points(s, data) for s in ax.scatters)]
     if not with_data:
         return Feedback("no_data_scatter", {"expected": len(x)})
     w, b = float(expected["w"]), float(expected["b"])
-    if not any(on_line(line, w, b) for line in with_data[0]["lines"]):
+    if not any(on_line(line, w, b) for line in with_data[0].lines):
         return Feedback("no_fitted_line", {"expected": f"{w:.3f}x + {b:.3f}"})
     other = axes[1] if with_data[0] is axes[0] else axes[0]
     losses = torch.tensor(expected["losses"], dtype=torch.float64)
-    if not any(len(line) == len(losses) and torch.allclose(line[:, 1], losses, 1e-4, 1e-4) for line in other["lines"]):
+    if not any(len(line) == len(losses) and torch.allclose(line[:, 1], losses, 1e-4, 1e-4) for line in other.lines):
         return Feedback("no_loss_curve", {"expected": len(losses)})
     return None
 

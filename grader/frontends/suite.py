@@ -2,8 +2,8 @@
 
 import pytest
 
-from grader.checks import Check, collect
 from grader.grade import available_devices, grade
+from grader.lesson.checks import Check, collect
 from grader.load import UsageError
 from grader.messages import default_language
 from grader.report import render

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from grader.course import grade_ids
+from grader.instructor.course import grade_ids
 from grader.lesson import MODULE_OF
 from grader.load import UsageError
 from grader.report.class_report import read_results

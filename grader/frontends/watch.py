@@ -16,7 +16,7 @@ from grader.lesson import API, FUNCTIONS
 from grader.messages import say
 from grader.report import function_feedback, function_points
 from grader.results import Grade
-from grader.sandbox import Sandbox
+from grader.sandbox.host import Sandbox
 
 
 def watch(path: Path, lang: str, sandbox: Sandbox, console: Console | None = None) -> None:

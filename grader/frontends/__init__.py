@@ -1,0 +1,1 @@
+"""The ways in: the command line, the watcher, the pytest plugin, the notebook checks."""

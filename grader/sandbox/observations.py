@@ -1,0 +1,192 @@
+"""What a probe saw, as typed records, decoded from the child's plain data once, at the boundary.
+
+The child describes values with `wire.describe` (dicts with a "kind"); here each is checked
+and turned into a small record, so the judges match on types and never on dict keys. Data
+that does not have the shape its probe gives raises `Malformed`: the grader says the child
+sent something unreadable, for that call only.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+
+class Malformed(ValueError):
+    """Data that no probe would have sent."""
+
+
+@dataclass(frozen=True)
+class TensorValue:
+    """A real torch.Tensor (never a subclass), snapshotted on the CPU when it was returned."""
+
+    data: torch.Tensor
+    device: str
+    """the device it was on, "cpu" or "cuda" """
+    requires_grad: bool
+    is_leaf: bool
+    has_graph: bool
+    """it has a grad_fn: it is attached to an autograd graph"""
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A plain Python float, int, bool or (the head of a) str."""
+
+    value: float | int | bool | str
+
+    @property
+    def type(self) -> str:
+        return type(self.value).__name__
+
+
+@dataclass(frozen=True)
+class NoneValue:
+    pass
+
+
+@dataclass(frozen=True)
+class SequenceValue:
+    type: str
+    """ "tuple" or "list" """
+    items: tuple["Value", ...]
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """Any other object, known by its type's name only: it cannot claim to equal anything."""
+
+    type: str
+
+
+Value = TensorValue | Scalar | NoneValue | SequenceValue | Opaque
+
+
+@dataclass(frozen=True)
+class LossBackward:
+    """mse_loss on a leaf y_pred, then backward (when the loss allowed it)."""
+
+    loss: Value
+    grad: Value
+    """y_pred.grad afterwards"""
+
+
+@dataclass(frozen=True)
+class Step:
+    """sgd_step on leaves with their .grad set."""
+
+    params: SequenceValue
+    """the parameter tensors passed in, as they are after the step"""
+    grads: SequenceValue
+
+
+@dataclass(frozen=True)
+class Zeroing:
+    """backward, zero_grads, backward again."""
+
+    after_zero: SequenceValue
+    after_backward: SequenceValue
+
+
+@dataclass(frozen=True)
+class Axes:
+    scatters: tuple[torch.Tensor, ...]
+    """each an (n, 2) tensor of the points of a scatter"""
+    lines: tuple[torch.Tensor, ...]
+    """each an (n, 2) tensor of the points of a line"""
+
+
+@dataclass(frozen=True)
+class FigureDrawn:
+    axes: tuple[Axes, ...]
+
+
+@dataclass(frozen=True)
+class NotAFigure:
+    returned: Value
+
+
+Observation = Value | LossBackward | Step | Zeroing | FigureDrawn | NotAFigure
+
+SCALARS = {"float": float, "int": int, "bool": bool, "str": str}
+
+
+def value(data: Any) -> Value:
+    kind = field(data, "kind", str)
+    if kind == "tensor":
+        return tensor_value(data)
+    if kind in SCALARS:
+        raw = field(data, "value", SCALARS[kind])
+        if type(raw) is not SCALARS[kind]:  # bool is an int, an int is no float: the kind must be exact
+            raise Malformed(f"a {kind} holding {type(raw).__name__}")
+        return Scalar(raw)
+    if kind == "NoneType":
+        return NoneValue()
+    if kind in ("tuple", "list"):
+        return SequenceValue(kind, tuple(value(item) for item in field(data, "items", list)))
+    if kind == "object":
+        return Opaque(field(data, "type", str)[:80])
+    raise Malformed(f"unknown kind {kind[:40]!r}")
+
+
+def tensor_value(data: dict) -> TensorValue:
+    tensor = field(data, "data", torch.Tensor)
+    flags = [field(data, name, bool) for name in ("requires_grad", "is_leaf", "has_graph")]
+    return TensorValue(tensor, field(data, "device", str)[:20], *flags)
+
+
+def field(data: Any, name: str, kind: type) -> Any:
+    if not isinstance(data, dict) or not isinstance(data.get(name), kind):
+        raise Malformed(f"{name} is not a {kind.__name__}")
+    return data[name]
+
+
+def loss_backward(data: Any) -> LossBackward:
+    return LossBackward(value(field(data, "loss", dict)), value(field(data, "grad", dict)))
+
+
+def step(data: Any) -> Step:
+    params = sequence(field(data, "params", dict))
+    if not all(isinstance(param, TensorValue) for param in params.items):
+        raise Malformed("parameters that are not tensors")  # the probe describes the grader's own leaves
+    return Step(params, sequence(field(data, "grads", dict)))
+
+
+def zeroing(data: Any) -> Zeroing:
+    return Zeroing(sequence(field(data, "after_zero", dict)), sequence(field(data, "after_backward", dict)))
+
+
+def sequence(data: Any) -> SequenceValue:
+    found = value(data)
+    if not isinstance(found, SequenceValue):
+        raise Malformed("not a sequence")
+    return found
+
+
+def plot(data: Any) -> FigureDrawn | NotAFigure:
+    figure = field(data, "figure", dict)
+    if figure.get("kind") != "figure":
+        return NotAFigure(value(figure))
+    return FigureDrawn(tuple(axes(item) for item in field(data, "axes", list)))
+
+
+def axes(data: Any) -> Axes:
+    return Axes(points(field(data, "scatters", list)), points(field(data, "lines", list)))
+
+
+def points(items: list) -> tuple[torch.Tensor, ...]:
+    if not all(isinstance(item, torch.Tensor) and item.dim() == 2 and item.shape[1] == 2 for item in items):
+        raise Malformed("points that are not (n, 2) tensors")
+    return tuple(item.double() for item in items)
+
+
+DECODERS: dict[str, Callable[[Any], Observation]] = {
+    "call": value, "call_each": value, "loss_backward": loss_backward, "sgd_step": step, "zero_grads": zeroing,
+    "plot_fit": plot,
+}
+
+
+def decode(probe: str, data: Any) -> Observation:
+    """The observation of `probe`, or Malformed."""
+    return DECODERS[probe](data)
