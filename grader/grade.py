@@ -1,4 +1,4 @@
-"""A grading run, as its steps: load, plan, run isolated, judge (compare), score."""
+"""A grading run, as its steps: load, plan, run isolated, judge (compare, then what the source shows), score."""
 
 import time
 import zlib
@@ -10,10 +10,11 @@ from pathlib import Path
 import torch
 
 from grader.judge.score import score
-from grader.judge.verdict import verdict
+from grader.judge.source import source_findings
+from grader.judge.verdict import Verdict, verdict
 from grader.lesson.checks import Check, collect
 from grader.load import load_submission
-from grader.results import Feedback, Grade
+from grader.results import Feedback, Grade, Status
 from grader.sandbox.host import Sandbox
 from grader.sandbox.records import Call
 from grader.sandbox.spawn import isolation_available
@@ -34,9 +35,16 @@ def grade(path: Path, *, hidden: bool, seed: int, only: str | None = None, sandb
         run = running.run(submission.sources, unique_calls(plan))
     outcomes = [run.outcomes[step.call.index] for step in plan]
     verdicts = [verdict(step.check, step.call.device, step.call.inputs, o) for step, o in zip(plan, outcomes)]
+    verdicts = overruled(verdicts, plan, source_findings(submission.sources))
     results = [score(s.check, s.call.device, v, o, len(devices)) for s, v, o in zip(plan, verdicts, outcomes)]
     notes = notices(devices) + submission.notes
     return Grade(results, run.output, seed, devices, time.monotonic() - started, notes)
+
+
+def overruled(verdicts: list[Verdict], plan: list[Planned], findings: dict[str, Feedback]) -> list[Verdict]:
+    """A pass does not count where the source shows what the run cannot (judge/source.py)."""
+    return [(Status.FAIL, findings[step.check.function]) if status is Status.PASS and step.check.function in findings
+            else (status, feedback) for (status, feedback), step in zip(verdicts, plan)]
 
 
 def available_devices() -> list[str]:

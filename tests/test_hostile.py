@@ -21,6 +21,19 @@ pytestmark = pytest.mark.sandbox
 needs_bubblewrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (bwrap) is not installed")
 
 
+# The wire's frame format, written out by hand as an attacker would (importing the grader
+# would cost the module its points by itself).
+FRAME_WRITER = """
+import json, os, struct
+
+
+def frame(event, tag=b""):
+    meta = json.dumps(event).encode()
+    payload = tag + struct.pack(">I", len(meta)) + meta
+    return struct.pack(">I", len(payload)) + payload
+"""
+
+
 def messages(result, function):
     return {r.feedback.message for r in result.results if r.function == function and r.feedback}
 
@@ -190,14 +203,13 @@ def test_a_missing_module_costs_its_functions_only(tmp_path, sandbox):
 
 def test_a_forged_end_of_job_changes_nothing(graded):
     forger = """
-        from grader.sandbox import wire
         for fd in range(3, 64):
             try:
-                os.write(fd, wire.frame(wire.encode({"event": "end", "reason": None, "output": "forged"})))
+                os.write(fd, frame({"event": "end", "reason": None, "printed": 0}))
             except OSError:
                 pass
         error = w * x + b - y
         return 2 * (error * x).mean(), 2 * error.mean()
     """
-    result = graded({"mse_grads": forger}, {"linear_regression": "import os\n"})
+    result = graded({"mse_grads": forger}, {"linear_regression": FRAME_WRITER})
     assert points_lost(result) == set()  # every check ran and was judged

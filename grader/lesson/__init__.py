@@ -12,3 +12,9 @@ MODULE_OF: dict[str, str] = {name: module for module, names in API.items() for n
 
 # train is graded through the helpers it calls: when one of these fails, say so.
 DEPENDS_ON: dict[str, tuple[str, ...]] = {"train": ("predict", "mse_loss", "sgd_step", "zero_grads")}
+
+# Read off the source in the grader, where the child cannot forge it: these must work
+# with autograd off (no backward, no autograd API anywhere they reach)...
+BY_HAND: tuple[str, ...] = ("quadratic_grad_by_hand", "mse_grads")
+# ...and these must let autograd do the work (call backward or torch.autograd.grad).
+WITH_AUTOGRAD: tuple[str, ...] = ("quadratic_grad", "chain_rule_grads")

@@ -14,7 +14,7 @@ from typing import Any
 from grader.sandbox import wire
 from grader.sandbox.observations import Malformed
 from grader.sandbox.observations import decode as decode_observation
-from grader.sandbox.records import CHILD_TAG, ZYGOTE_TAG, Call, CallError, ErrorKind, ExceptionInfo, Outcome
+from grader.sandbox.records import CHILD_TAG, OUTPUT_TAG, ZYGOTE_TAG, Call, CallError, ErrorKind, ExceptionInfo, Outcome
 
 # what the worker itself reports; the rest are decided by the zygote or here
 CHILD_ERRORS = {ErrorKind.RAISED, ErrorKind.IMPORT_FAILED, ErrorKind.MISSING_FUNCTION, ErrorKind.MISSING_MODULE,
@@ -35,8 +35,15 @@ class End:
     reason: ErrorKind | None
     """None: the child ended by itself"""
     signal: str
-    output: str
-    """the head of what the child printed"""
+    printed: int
+    """how many bytes the child printed in all"""
+
+
+@dataclass(frozen=True)
+class Printed:
+    """Bytes the child printed, as they came (the head of its output only)."""
+
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -60,11 +67,13 @@ class Ignored:
     """A frame that says nothing this job may say (forged, or from a broken child)."""
 
 
-Event = Ready | End | Loading | Loaded | Result | Ignored
+Event = Ready | End | Printed | Loading | Loaded | Result | Ignored
 
 
 def decode(payload: bytes, calls: list[Call]) -> Event:
     tag, body = payload[:1], payload[1:]
+    if tag == OUTPUT_TAG:
+        return Printed(body)
     try:
         data = wire.decode(body)
     except wire.WireError:
@@ -83,7 +92,9 @@ def zygote_event(data: dict) -> Event:
     if kind == "end":
         reason = data.get("reason")
         known = reason in {k.value for k in ZYGOTE_REASONS}
-        return End(ErrorKind(reason) if known else None, text(data.get("signal"), 20), text(data.get("output")))
+        printed = data.get("printed")
+        count = printed if type(printed) is int else 0
+        return End(ErrorKind(reason) if known else None, text(data.get("signal"), 20), count)
     return Ignored()
 
 

@@ -11,12 +11,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grader.sandbox import events, wire
+from grader.sandbox.child import harden
 from grader.sandbox.events import End, Loading, Result
 from grader.sandbox.records import Call, CallError, ErrorKind, Outcome
 from grader.sandbox.spawn import Zygote, spawn_zygote
 
 START_ATTEMPTS = 2  # a zygote killed from outside while it starts gets one more try
 START_SECONDS = 120.0
+# Where the zygote runs as root, its children run under a uid of their own, unique on this
+# machine while the zygote lives (its process id is): no other user has it.
+CHILD_UID_BASE = 2_000_000_000
+CUT = "\n[… output truncated]"
 
 
 @dataclass(frozen=True)
@@ -31,12 +36,21 @@ class Limits:
 @dataclass
 class Run:
     outcomes: dict[int, Outcome] = field(default_factory=dict)
-    output: str = ""
+    printed: bytearray = field(default_factory=bytearray)
+    """the head of what the submission printed, over all its children"""
+    cut: bool = False
+    """it printed more than that"""
 
-    def add_output(self, text: str) -> None:
-        """Keep the head of what the submission printed, over all its children."""
-        if len(self.output) < wire.OUTPUT_KEEP:
-            self.output += text[: wire.OUTPUT_KEEP - len(self.output)]
+    def add_output(self, data: bytes) -> None:
+        room = wire.OUTPUT_KEEP - len(self.printed)
+        self.printed += data[:room]
+        self.cut = self.cut or len(data) > room
+
+    @property
+    def output(self) -> str:
+        if not self.cut:
+            return self.printed.decode("utf-8", "replace")
+        return self.printed.decode("utf-8", "replace")[: wire.OUTPUT_KEEP - len(CUT)] + CUT
 
     def lost_worker(self) -> bool:
         return any(o.error is not None and o.error.kind is ErrorKind.WORKER_LOST for o in self.outcomes.values())
@@ -71,6 +85,7 @@ class Sandbox:
 
     def start(self) -> None:
         """Wait for the zygote to say it is ready, spawning it first if needed."""
+        harden.not_dumpable()  # the children run beside this process: they may not read or trace it
         problem = ""
         for _ in range(START_ATTEMPTS):
             if self.closed:
@@ -117,10 +132,12 @@ class Sandbox:
         blame(importing, calls, error, result)
 
     def send_job(self, sources: dict[str, str | None], calls: list[Call], seconds: float) -> None:
+        """The order, which the zygote reads, then the job, which only the child decodes."""
         assert self.zygote is not None
-        limits = asdict(self.limits) | {"job_seconds": seconds}
-        job = {"sources": sources, "calls": [vars(call) for call in calls], "limits": limits}
-        self.zygote.send(wire.encode(job))
+        order = {"limits": asdict(self.limits) | {"job_seconds": seconds}, "uses_cuda": any(map(on_cuda, calls)),
+                 "uid": CHILD_UID_BASE + self.zygote.process.pid}
+        self.zygote.send(wire.encode(order))
+        self.zygote.send(wire.encode({"sources": sources, "calls": [vars(call) for call in calls]}))
 
     def collect(self, calls: list[Call], seconds: float, result: Run) -> tuple[str | None, CallError]:
         """Record results until the job ends; the module being imported then, and how the job ended."""
@@ -129,8 +146,10 @@ class Sandbox:
         deadline = time.monotonic() + seconds + 30
         while (event := self.next_event(deadline, calls)) is not None:
             if isinstance(event, End):
-                result.add_output(event.output)
+                result.cut = result.cut or event.printed > wire.OUTPUT_KEEP
                 return importing, end_error(event, self.limits)
+            if isinstance(event, events.Printed):
+                result.add_output(event.data)
             if isinstance(event, Loading):
                 importing = event.module
             elif isinstance(event, events.Loaded):

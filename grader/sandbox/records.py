@@ -11,8 +11,9 @@ from typing import Any
 
 from grader.sandbox.observations import Observation
 
-# The zygote tags each frame it sends: its own events, or a frame its child sent, passed on unread.
-ZYGOTE_TAG, CHILD_TAG = b"Z", b"C"
+# The zygote tags each frame it sends: its own events, a frame its child sent, or what its
+# child printed (both passed on unread).
+ZYGOTE_TAG, CHILD_TAG, OUTPUT_TAG = b"Z", b"C", b"O"
 
 
 class ErrorKind(str, Enum):

@@ -1,27 +1,35 @@
 """The zygote: imports torch once, then forks a fresh, limited child for each job.
 
-Run as `python -m grader.sandbox.child.zygote` (inside bubblewrap where available). It reads jobs from
-stdin and writes tagged frames to stdout: b"C" + a frame the child sent (passed on
-unread, so the child cannot confuse the zygote), b"Z" + the zygote's own events.
-It never imports the solutions and holds no expected answers: a child inherits its memory.
+Run as `python -m grader.sandbox.child.zygote` (inside bubblewrap where available). It
+reads jobs from stdin and writes tagged frames to stdout: b"Z" + its own events, b"C" + a
+frame the child sent, b"O" + what the child printed.
+
+A child inherits the zygote's memory, so the zygote never holds a student's data: it
+never imports the solutions, holds no expected answers, reads each job's bytes into one
+buffer that it wipes as soon as the child is forked (the child decodes the job, not the
+zygote), and passes the child's frames and output on with splice(2), kernel to kernel,
+without reading them. What the zygote reads itself is the job's limits and frame headers.
 """
 
 import ctypes
+import mmap
 import os
-import resource
 import select
 import signal
 import time
+import traceback
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 from grader.sandbox import wire
-from grader.sandbox.child import worker
-from grader.sandbox.records import CHILD_TAG, ZYGOTE_TAG, ErrorKind
+from grader.sandbox.child import harden, worker
+from grader.sandbox.records import CHILD_TAG, OUTPUT_TAG, ZYGOTE_TAG, ErrorKind
 
 PR_SET_CHILD_SUBREAPER = 36
+JOB_BYTES = 16 * 2**20  # the largest job: two sources of at most 1 MiB each, and the inputs
+CHUNK = 1 << 16
 
 
 def main() -> None:
@@ -29,14 +37,14 @@ def main() -> None:
     # Nothing printed by accident may corrupt the channel.
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(2, 1)
+    harden.not_dumpable()
     # Orphans of a child (say, a grandchild that called setsid) become ours to kill.
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     warm_up()
+    job = mmap.mmap(-1, JOB_BYTES, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     reply(channel_out, {"event": "ready", "pid": os.getpid()})
-    reader = wire.FrameReader()
-    while chunk := os.read(channel_in, 1 << 20):
-        for payload in reader.feed(chunk):
-            supervise(wire.decode(payload), channel_in, channel_out)
+    while (order := read_frame(channel_in)) is not None:
+        supervise(wire.decode(order), job, channel_in, channel_out)
 
 
 def warm_up() -> None:
@@ -59,25 +67,72 @@ def reply(channel_out: int, event: dict) -> None:
     wire.write_all(channel_out, wire.frame(ZYGOTE_TAG + wire.encode(event)))
 
 
-def supervise(job: dict, channel_in: int, channel_out: int) -> None:
+def read_exactly(fd: int, count: int) -> bytes | None:
+    """`count` bytes, never more: what follows in the pipe is not the zygote's to read."""
+    data = b""
+    while len(data) < count:
+        chunk = os.read(fd, count - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def read_frame(fd: int) -> bytes | None:
+    header = read_exactly(fd, wire.HEADER.size)
+    return None if header is None else read_exactly(fd, wire.HEADER.unpack(header)[0])
+
+
+def read_job(fd: int, job: mmap.mmap) -> int | None:
+    """The job frame's bytes into `job` (the kernel writes them there directly), and their
+    count; None if they do not fit (then they are read and dropped, in place)."""
+    header = read_exactly(fd, wire.HEADER.size)
+    if header is None:
+        raise SystemExit  # the grader is gone
+    size = wire.HEADER.unpack(header)[0]
+    fits = size <= JOB_BYTES
+    with memoryview(job) as view:
+        done = 0
+        while done < size:
+            room = view[done : size] if fits else view[: min(CHUNK, size - done)]
+            got = os.readv(fd, [room])
+            if not got:
+                raise SystemExit
+            done += got
+    return size if fits else None
+
+
+def supervise(order: dict, job: mmap.mmap, channel_in: int, channel_out: int) -> None:
+    """Run one job: `order` holds its limits and the uid its child runs as; the job's own
+    bytes follow on the channel."""
+    size = read_job(channel_in, job)
+    if size is None:
+        wipe(job, JOB_BYTES)
+        reply(channel_out, {"event": "end", "reason": ErrorKind.OVERSIZED.value, "signal": "", "printed": 0})
+        return
     events_r, events_w = os.pipe()
     output_r, output_w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        run_child(job, [channel_in, channel_out, events_r, output_r], events_w, output_w)
+        run_child(order, job, size, [channel_in, channel_out, events_r, output_r], events_w, output_w)
+    wipe(job, size)
     os.close(events_w)
     os.close(output_w)
-    reason, output = watch(job["limits"], events_r, output_r, channel_out)
+    forward = Forwarder(events_r, output_r, channel_out, order["limits"])
+    reason = forward.until_done()
     kill_group(pid)
     _, status = os.waitpid(pid, 0)
     kill_descendants()
-    os.close(events_r)
-    os.close(output_r)
+    forward.close()
     reason, signal_name = (reason, "") if reason else exit_reason(status)
-    reply(channel_out, {"event": "end", "reason": reason, "signal": signal_name, "output": output})
+    reply(channel_out, {"event": "end", "reason": reason, "signal": signal_name, "printed": forward.printed})
 
 
-def run_child(job: dict, inherited: list[int], events_w: int, output_w: int) -> None:
+def wipe(job: mmap.mmap, size: int) -> None:
+    ctypes.memset(ctypes.addressof(ctypes.c_char.from_buffer(job)), 0, size)
+
+
+def run_child(order: dict, job: mmap.mmap, size: int, inherited: list[int], events_w: int, output_w: int) -> None:
     try:
         os.setsid()
         for fd in inherited:
@@ -85,75 +140,105 @@ def run_child(job: dict, inherited: list[int], events_w: int, output_w: int) -> 
         os.dup2(output_w, 1)
         os.dup2(output_w, 2)
         os.close(output_w)
-        set_limits(job["limits"], uses_cuda=any(c["device"] != "cpu" for c in job["calls"]))
-        worker.run(job, events_w)
+        uid = order["uid"] if harden.can_change_uid() else None
+        harden.set_limits(order["limits"], order["uses_cuda"], dropping_uid=uid is not None)
+        payload = job[:size]
+        if uid is not None:
+            harden.drop_to(uid)
+        harden.seccomp_filter()
+        worker.run(wire.decode(payload), events_w)
+    except BaseException:
+        traceback.print_exc()  # to the output the grader shows: a child that fails here is a grader bug
     finally:
         os._exit(0)
 
 
-def set_limits(limits: dict, uses_cuda: bool) -> None:
-    seconds = int(limits["job_seconds"]) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if not uses_cuda:
-        # CUDA reserves a large virtual address space, so an address-space cap would
-        # stop it from starting; on CUDA only the wall-clock and CPU limits apply.
-        address_space = current_address_space() + limits["memory_bytes"]
-        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+class Forwarder:
+    """Passes a child's frames and output on to the grader until the child ends or a limit
+    is reached, splicing the bytes through without reading them."""
 
+    def __init__(self, events_r: int, output_r: int, channel_out: int, limits: dict) -> None:
+        self.events_r, self.output_r, self.channel_out = events_r, output_r, channel_out
+        self.call_seconds, self.output_limit = limits["call_seconds"], limits["output_bytes"]
+        self.job_deadline = time.monotonic() + limits["job_seconds"]
+        self.call_deadline = time.monotonic() + self.call_seconds
+        self.header, self.pending = b"", 0  # of the child's frame being passed on
+        self.printed = 0
+        self.kept = 0  # bytes of output passed on: the grader keeps only the head
+        self.middle_r, self.middle_w = os.pipe()  # output goes through it to learn its length first
+        self.devnull = os.open(os.devnull, os.O_WRONLY)
 
-def current_address_space() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    def until_done(self) -> str | None:
+        """None if the child closed its events pipe itself, else why it was stopped."""
+        open_fds = {self.events_r, self.output_r}
+        while self.events_r in open_fds:
+            remaining = min(self.job_deadline, self.call_deadline) - time.monotonic()
+            if remaining <= 0:
+                return self.stop(ErrorKind.TIMEOUT)
+            # Output goes in frames of its own: never in the middle of a frame being passed on.
+            watched = [self.events_r] if self.pending else list(open_fds)
+            for fd in select.select(watched, [], [], remaining)[0]:
+                reason = self.output() if fd == self.output_r else self.frames()
+                if reason == "":
+                    open_fds.discard(fd)
+                elif reason is not None:
+                    return self.stop(reason)
+        return self.stop(None)
 
-
-def watch(limits: dict, events_r: int, output_r: int, channel_out: int) -> tuple[str | None, str]:
-    """Pass the child's frames on until it ends; None as the reason means it ended itself."""
-    reader, output = wire.FrameReader(), CappedOutput(limits["output_bytes"])
-    now = time.monotonic()
-    job_deadline = now + limits["job_seconds"]
-    call_deadline = now + limits["call_seconds"]
-    open_fds = {events_r, output_r}
-    while events_r in open_fds:
-        remaining = min(job_deadline, call_deadline) - time.monotonic()
-        if remaining <= 0:
-            return ErrorKind.TIMEOUT.value, output.text()
-        for fd in select.select(list(open_fds), [], [], remaining)[0]:
-            chunk = os.read(fd, 1 << 20)
+    def frames(self) -> ErrorKind | str | None:
+        """Move what the events pipe holds: a frame header (read), or frame bytes (spliced)."""
+        if self.pending == 0:
+            chunk = os.read(self.events_r, wire.HEADER.size - len(self.header))
             if not chunk:
-                open_fds.discard(fd)
-            elif fd == output_r:
-                output.add(chunk)
-                if output.flooded:
-                    return ErrorKind.OUTPUT_FLOOD.value, output.text()
-            else:
-                for payload in reader.feed(chunk):
-                    wire.write_all(channel_out, wire.frame(CHILD_TAG + payload))
-                call_deadline = time.monotonic() + limits["call_seconds"]
-                if reader.oversized:
-                    return ErrorKind.OVERSIZED.value, output.text()
-    return None, output.text()
+                return ""
+            self.header += chunk
+            if len(self.header) < wire.HEADER.size:
+                return None
+            (size,), self.header = wire.HEADER.unpack(self.header), b""
+            if size > wire.MAX_FRAME:
+                return ErrorKind.OVERSIZED
+            wire.write_all(self.channel_out, wire.HEADER.pack(size + 1) + CHILD_TAG)
+            self.pending = size
+            return self.frame_done() if size == 0 else None
+        moved = os.splice(self.events_r, self.channel_out, self.pending)
+        if moved == 0:
+            return ""
+        self.pending -= moved
+        return self.frame_done() if self.pending == 0 else None
 
+    def frame_done(self) -> None:
+        self.call_deadline = time.monotonic() + self.call_seconds
 
-class CappedOutput:
-    """Keeps the head of what the child printed; past `limit` bytes in all, it is a flood."""
+    def output(self) -> ErrorKind | str | None:
+        moved = os.splice(self.output_r, self.middle_w, CHUNK)
+        if moved == 0:
+            return ""
+        self.printed += moved
+        if self.kept < wire.OUTPUT_KEEP:
+            wire.write_all(self.channel_out, wire.HEADER.pack(moved + 1) + OUTPUT_TAG)
+            self.splice_all(self.middle_r, self.channel_out, moved)
+            self.kept += moved
+        else:
+            self.splice_all(self.middle_r, self.devnull, moved)
+        return ErrorKind.OUTPUT_FLOOD if self.printed > self.output_limit else None
 
+    @staticmethod
+    def splice_all(source: int, target: int, count: int) -> None:
+        while count:
+            count -= os.splice(source, target, count)
 
-    def __init__(self, limit: int) -> None:
-        self.limit, self.head, self.total = limit, b"", 0
+    def stop(self, reason: ErrorKind | None) -> str | None:
+        """Finish the frame in flight with zeros, so the grader's framing holds (it cannot
+        decode that frame, and ignores it)."""
+        while self.pending:
+            zeros = min(self.pending, CHUNK)
+            wire.write_all(self.channel_out, bytes(zeros))
+            self.pending -= zeros
+        return None if reason is None else reason.value
 
-    def add(self, chunk: bytes) -> None:
-        self.head += chunk[: max(0, wire.OUTPUT_KEEP - len(self.head))]
-        self.total += len(chunk)
-
-    @property
-    def flooded(self) -> bool:
-        return self.total > self.limit
-
-    def text(self) -> str:
-        cut = "\n[… output truncated]" if self.total > len(self.head) else ""
-        return self.head.decode("utf-8", "replace") + cut
+    def close(self) -> None:
+        for fd in (self.events_r, self.output_r, self.middle_r, self.middle_w, self.devnull):
+            os.close(fd)
 
 
 def kill_group(pid: int) -> None:

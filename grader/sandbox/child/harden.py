@@ -1,0 +1,91 @@
+"""What a child does to itself, after the fork and before student code runs, so that it
+cannot reach the zygote, the grader or other children, and cannot outgrow its limits.
+
+In order: resource limits (while still privileged: they hold for the whole tree once the
+uid is dropped), an unprivileged uid of its own (when the zygote runs as root: containers,
+Gradescope, bubblewrap as root), then a seccomp filter (where libseccomp is installed).
+"""
+
+import ctypes
+import errno
+import os
+import resource
+import socket
+
+PR_SET_DUMPABLE = 4
+CAP_SETGID, CAP_SETUID = 6, 7
+PROCESSES = 8  # threads count too (a child has one); so the tree holds at most 8 × the memory cap
+# Syscalls that reach into other processes or the kernel's namespaces and mounts: none has a
+# use in this lesson.
+DENIED = (
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd", "pidfd_open", "perf_event_open",
+    "bpf", "userfaultfd", "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "keyctl", "add_key",
+    "request_key", "open_by_handle_at", "name_to_handle_at", "init_module", "finit_module", "delete_module",
+    "kexec_load", "reboot", "swapon", "swapoff", "io_uring_setup", "tkill", "pidfd_send_signal",
+)
+
+
+def not_dumpable() -> None:
+    """No process of the same uid may ptrace this one or open its /proc/<pid>/fd and mem
+    (children inherit this; the zygote and the grader call it for themselves)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def set_limits(limits: dict, uses_cuda: bool, dropping_uid: bool) -> None:
+    seconds = int(limits["job_seconds"]) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if dropping_uid:
+        # Counted per uid: with a uid of its own, this caps the submission's whole tree. Under
+        # the instructor's own uid it would count their processes too, so it is not set then.
+        resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
+    if not uses_cuda:
+        # CUDA reserves a large virtual address space, so an address-space cap would
+        # stop it from starting; on CUDA only the wall-clock and CPU limits apply.
+        address_space = current_address_space() + limits["memory_bytes"]
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+
+
+def current_address_space() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def can_change_uid() -> bool:
+    """Root with CAP_SETUID and CAP_SETGID (bubblewrap as root keeps just these two)."""
+    with open("/proc/self/status") as status:
+        effective = next(int(line.split()[1], 16) for line in status if line.startswith("CapEff:"))
+    return os.geteuid() == 0 and effective & (1 << CAP_SETGID) != 0 and effective & (1 << CAP_SETUID) != 0
+
+
+def drop_to(uid: int) -> None:
+    """Become `uid` for good (group too, no supplementary groups): every capability goes."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def seccomp_filter() -> bool:
+    """Refuse what reaches other processes, and IP sockets (the fallback has a network).
+    False where libseccomp is not installed."""
+    try:
+        import pyseccomp as seccomp
+    except (ImportError, OSError):  # pyseccomp loads libseccomp.so with ctypes when imported
+        return False
+    rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    refuse = seccomp.ERRNO(errno.EPERM)
+    for name in DENIED:
+        try:
+            rules.add_rule(refuse, name)
+        except (RuntimeError, OSError, ValueError):  # a syscall this kernel or arch does not have
+            continue
+    for family in (socket.AF_INET, socket.AF_INET6):
+        rules.add_rule(refuse, "socket", seccomp.Arg(0, seccomp.EQ, family))
+    own = os.getpid()
+    # Signals to itself only: never to the zygote, the grader or another student's child
+    # (libseccomp compares an argument once per rule, so kill(0, ...) is refused too).
+    for name in ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"):
+        rules.add_rule(refuse, name, seccomp.Arg(0, seccomp.NE, own))
+    rules.load()
+    return True

@@ -1,0 +1,185 @@
+"""Red team of the child side: a submission attacks the zygote, the grader, its own
+channel and the students graded before it. Each attack runs with bubblewrap and in the
+fallback (process isolation); the honest student graded next keeps full marks."""
+
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.grade import grade
+from grader.results import Grade
+from grader.sandbox.child.harden import PROCESSES, can_change_uid
+from grader.sandbox.host import Limits, Sandbox
+from tests.conftest import SEED, write_submission
+from tests.test_hostile import FRAME_WRITER
+
+pytestmark = pytest.mark.sandbox
+# A memory scan takes seconds on a loaded machine: these limits are not under test here.
+PATIENT = Limits(call_seconds=60.0, job_seconds=240.0)
+
+
+@pytest.fixture(params=["bwrap", "process"])
+def isolated(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    if request.param == "bwrap" and shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap (bwrap) is not installed")
+    monkeypatch.setenv("GRADER_ISOLATION", request.param)
+    with Sandbox(limits=PATIENT) as started:
+        yield started
+
+
+def graded_with(sandbox: Sandbox, folder: Path, preamble: str = "", bodies: dict[str, str] | None = None) -> Grade:
+    write_submission(folder, bodies or {}, {"autograd_basics": preamble})
+    return grade(folder, hidden=False, seed=SEED, sandbox=sandbox)
+
+
+def assert_honest_student_unharmed(sandbox: Sandbox, tmp_path: Path) -> None:
+    after = graded_with(sandbox, tmp_path / "honest")
+    assert after.score == after.max_score, [r.feedback for r in after.results if r.feedback]
+
+
+SCANNER = """
+import ctypes, re
+
+def scan_memory():
+    marker, found = b"QZX" + b"TOKEN", set()
+    with open("/proc/self/maps") as maps:
+        regions = [line.split() for line in maps]
+    for fields in regions:
+        start, end = (int(v, 16) for v in fields[0].split("-"))
+        anonymous = len(fields) == 5 or fields[5] in ("[heap]", "[stack]")
+        if "r" not in fields[1] or not anonymous or end - start > 2**31:
+            continue  # decoded data lives in anonymous memory
+        for offset in range(start, end, 2**24):
+            chunk = ctypes.string_at(offset, min(2**24 + 64, end - offset))
+            at = chunk.find(marker)
+            while at != -1:
+                found.add(chunk[at : at + 32])
+                at = chunk.find(marker, at + 1)
+    tokens = sorted(t.decode() for t in found if re.fullmatch(rb"QZXTOKEN[0-9a-f]{24}", t))
+    print("FOUND", tokens)
+
+"""
+
+
+def test_a_child_holds_no_data_of_the_students_graded_before(isolated, tmp_path):
+    token = "QZXTOKEN" + secrets.token_hex(12)
+    first = graded_with(isolated, tmp_path / "first", f"{SCANNER}SECRET = {token!r}\nscan_memory()\n")
+    second = graded_with(isolated, tmp_path / "second", f"{SCANNER}scan_memory()\n")
+    assert token in first.output  # the scan finds what is in the child's memory...
+    assert "FOUND" in second.output and token not in second.output  # ...and nothing of the student before
+
+
+ATTACKER = """
+import ctypes, os
+
+def attack():
+    libc, parent, found = ctypes.CDLL(None, use_errno=True), os.getppid(), {}
+    found["ptrace"] = libc.ptrace(16, parent, 0, 0)  # PTRACE_ATTACH
+    for name in ("mem", "fd/0", "fd/1", "environ"):
+        try:
+            open(f"/proc/{parent}/{name}", "rb").close()
+            found[name] = "opened"
+        except OSError as error:
+            found[name] = error.errno
+    for target in (parent, 1):
+        try:
+            os.kill(target, 19)  # SIGSTOP
+            found[f"kill {target}"] = "sent"
+        except OSError as error:
+            found[f"kill {target}"] = error.errno
+    print("ATTACK", found)
+
+attack()
+"""
+
+
+def test_a_child_cannot_trace_read_or_stop_the_zygote(isolated, tmp_path):
+    result = graded_with(isolated, tmp_path / "attacker", ATTACKER)
+    line = next(line for line in result.output.splitlines() if line.startswith("ATTACK"))
+    assert "'ptrace': -1" in line and "opened" not in line and "sent" not in line, line
+    assert_honest_student_unharmed(isolated, tmp_path)
+
+
+FORGER = FRAME_WRITER + """
+
+def forge():
+    garbage = [
+        {"event": "result", "index": 0, "error": "boom"},
+        {"event": "result", "index": 1, "error": {"kind": "no such kind"}},
+        {"event": "result", "index": 2, "observation": {"kind": "tensor", "data": "not a tensor"}},
+        {"event": "result", "index": 3, "observation": {"figure": {"kind": "figure"}, "axes": [{"lines": 7}]}},
+        {"event": "result", "index": 10**9, "observation": None},
+        {"event": "end", "reason": None},
+        {"event": "ready"},
+        [1, 2, 3],
+    ]
+    for fd in range(3, 64):
+        for event in garbage:
+            try:
+                os.write(fd, frame(event))
+            except OSError:
+                break
+    for fd in range(3, 64):
+        try:
+            os.write(fd, b"\\xff\\xff\\xff\\x00 not a frame")
+        except OSError:
+            pass
+
+forge()
+"""
+
+
+def test_forged_and_malformed_frames_are_unreadable_never_a_crash(isolated, tmp_path):
+    result = graded_with(isolated, tmp_path / "forger", FORGER)
+    assert result.score < result.max_score  # the forged results are its own loss, never a gain
+    lost = {r.feedback.message for r in result.results if r.feedback is not None}
+    assert lost <= {"unreadable", "import_failed", "oversized"}, lost
+    assert_honest_student_unharmed(isolated, tmp_path)
+
+
+BOMB = """
+    import os, time
+    children = []
+    for _ in range(10_000):
+        try:
+            pid = os.fork()
+        except OSError:
+            break
+        if pid == 0:
+            time.sleep(3600)
+            os._exit(0)
+        children.append(pid)
+    print("FORKED", len(children))
+    return 2 * x + 3
+"""
+
+
+@pytest.mark.skipif(not can_change_uid(), reason="the grader is not root: children keep its uid, and no NPROC cap")
+def test_a_fork_bomb_is_capped_for_the_whole_tree_and_cleaned_up(isolated, tmp_path):
+    result = graded_with(isolated, tmp_path / "bomber", bodies={"quadratic_grad_by_hand": BOMB})
+    line = next(line for line in result.output.splitlines() if line.startswith("FORKED"))
+    assert int(line.split()[1]) < PROCESSES
+    assert_honest_student_unharmed(isolated, tmp_path)
+
+
+UID_PROBE = """
+import os
+print("UID", os.getuid(), os.getgid(), os.getgroups())
+try:
+    open("/etc/shadow").close()
+    print("SHADOW readable")
+except OSError:
+    print("SHADOW refused")
+"""
+
+
+@pytest.mark.skipif(not can_change_uid(), reason="the grader is not root: children keep its uid")
+def test_a_child_runs_under_an_unprivileged_uid_of_its_own(isolated, tmp_path):
+    result = graded_with(isolated, tmp_path / "probe", UID_PROBE)
+    uid_line = next(line for line in result.output.splitlines() if line.startswith("UID"))
+    uid, gid = (int(n) for n in uid_line.split()[1:3])
+    assert uid == gid and uid >= 2_000_000_000 and uid_line.endswith("[]")
+    assert "SHADOW refused" in result.output
