@@ -26,7 +26,7 @@ def catalogue(lang: str) -> dict:
     return tomllib.loads((CATALOGUE / f"{lang}.toml").read_text("utf-8"))
 
 
-def entry(lang: str, section: str, key: str) -> str:
+def entry(section: str, key: str, lang: str) -> str:
     """One entry, or a KeyError that says which file lacks it: a missing text is a grader bug."""
     table = catalogue(lang)
     for name in section.split("."):
@@ -42,27 +42,27 @@ def fields(template: str) -> set[str]:
 
 
 def say(key: str, lang: str, /, **params: object) -> str:
-    template = entry(lang, "messages", key)
+    template = entry("messages", key, lang)
     if fields(template) != set(params):
         raise ValueError(f"message {key!r} takes {sorted(fields(template))}, was given {sorted(params)}")
     return template.format(**params)
 
 
 def explain(misconception: str, lang: str) -> str:
-    return entry(lang, "misconceptions", misconception)
+    return entry("misconceptions", misconception, lang)
 
 
 def claim(text: str, lang: str) -> str:
     """A check's claim in `lang` (the English text is also its stable name, and its key)."""
-    return entry(lang, "claims", text)
+    return entry("claims", text, lang)
 
 
 def hint(function: str, level: int, lang: str) -> str:
     """Level 1 gives the idea, 2 the torch calls, 3 the shape of the code."""
-    return entry(lang, f"hints.{function}", str(level))
+    return entry(f"hints.{function}", str(level), lang)
 
 
-def labels(lang: str) -> dict[str, str]:
+def figure_labels(lang: str) -> dict[str, str]:
     """The figures' labels, keyed as the figures draw them."""
     return catalogue(lang)["labels"]
 
@@ -74,7 +74,7 @@ def needs_cjk_font(lang: str) -> bool:
 def in_every_language(section: str, key: str, separator: str = " / ") -> str:
     """One entry in every language, for the texts that students read whatever their locale
     (stubs, notebooks, the student README)."""
-    return separator.join(entry(lang, section, key) for lang in LANGUAGES)
+    return separator.join(entry(section, key, lang) for lang in LANGUAGES)
 
 
 def default_language() -> str:
@@ -85,5 +85,3 @@ def default_language() -> str:
     return code if code in LANGUAGES else "en"
 
 
-# tests/test_lesson.py still reads this (tests/test_catalogue.py covers it now): drop it with that test
-CLAIMS_ZH: dict[str, str] = catalogue("zh")["claims"]

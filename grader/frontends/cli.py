@@ -32,7 +32,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def with_lang(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    command.add_argument("--lang", choices=LANGUAGES, default=default_language(), help="en or zh (default: locale)")
+    languages = " or ".join(LANGUAGES)
+    command.add_argument("--lang", choices=LANGUAGES, default=default_language(), help=f"{languages} (default: locale)")
     return command
 
 
@@ -144,7 +145,7 @@ def watch(arguments: argparse.Namespace) -> int:
 
 
 def hint(arguments: argparse.Namespace) -> int:
-    from grader.hints import hint as hint_text
+    from grader.messages import hint as hint_text
     from grader.messages import say
 
     for level in range(1, arguments.level + 1):

@@ -7,10 +7,9 @@ import os
 from types import SimpleNamespace
 
 from grader.grade import generator_for
-from grader.hints import hint
 from grader.judge.verdict import verdict
 from grader.lesson.checks import Check, collect
-from grader.messages import default_language, say
+from grader.messages import default_language, hint, say
 from grader.report import render
 from grader.results import Status
 from grader.sandbox import events

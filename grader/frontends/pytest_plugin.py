@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.messages import LANGUAGES
+
 SUITE = Path(__file__).with_name("suite.py")
 
 
@@ -16,7 +18,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--submission", type=Path, metavar="PATH", help="grade the lesson modules in PATH")
     group.addoption("--hidden-checks", action="store_true", help="add the hidden checks")
     group.addoption("--grader-seed", type=int, default=0, metavar="N", help="seed of the random inputs")
-    group.addoption("--grader-lang", choices=("en", "zh"), default=None, help="language of the feedback")
+    group.addoption("--grader-lang", choices=LANGUAGES, default=None, help="language of the feedback")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -2,6 +2,7 @@
 marked solutions and the grader's checks, so a fix in one place reaches both."""
 
 import ast
+import json
 from pathlib import Path
 
 import nbformat
@@ -10,11 +11,12 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from grader import ROOT
 from grader.lesson import API
 from grader.lesson.checks import Check, collect
+from grader.messages import in_every_language
 
 CONFIG = '''c = get_config()  # noqa: F821 (nbgrader provides it)
 c.CourseDirectory.course_id = "autograd-kit"
 c.CourseDirectory.root = {root!r}
-c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE / 在这里写代码\\nraise NotImplementedError()"}}
+c.ClearSolutions.code_stub = {{"python": {code_stub}}}
 c.Execute.timeout = 60
 '''
 
@@ -35,13 +37,20 @@ figure"""
 def build_course(course: Path, assignment: str) -> list[Path]:
     source = course / "source" / assignment
     source.mkdir(parents=True, exist_ok=True)
-    (course / "nbgrader_config.py").write_text(CONFIG.format(root=str(course.resolve())), "utf-8")
+    config = CONFIG.format(root=str(course.resolve()), code_stub=code_stub())
+    (course / "nbgrader_config.py").write_text(config, "utf-8")
     written = [course / "nbgrader_config.py"]
     for module in API:
         notebook = lesson_notebook(module, (ROOT / "solutions" / f"{module}.py").read_text("utf-8"))
         nbformat.write(notebook, source / f"{module}.ipynb")
         written.append(source / f"{module}.ipynb")
     return written
+
+
+def code_stub() -> str:
+    """What nbgrader leaves in a solution cell, as a Python string literal."""
+    stub = f"# {in_every_language('notebook', 'code_stub')}\nraise NotImplementedError()"
+    return json.dumps(stub, ensure_ascii=False)
 
 
 KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}

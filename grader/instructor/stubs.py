@@ -5,8 +5,8 @@ import re
 from pathlib import Path
 
 from grader import ROOT
-from grader.hints import hint
 from grader.lesson import API
+from grader.messages import LANGUAGES, hint, in_every_language
 from grader.report.figures import REFERENCE_RUN
 
 REGION = re.compile(
@@ -16,16 +16,15 @@ FUNCTION = re.compile(r"^def (\w+)\(", re.MULTILINE)
 
 
 def make_stub(solution: str) -> str:
-    """The solution with every marked region replaced by a hint and NotImplementedError."""
+    """The solution with every marked region replaced by a first hint in each language and
+    NotImplementedError."""
 
     def stub(region: re.Match) -> str:
         function = FUNCTION.findall(solution, 0, region.start())[-1]
         indent = region["indent"]
-        return (
-            f"{indent}# {hint(function, 1, 'en')}\n"
-            f"{indent}# {hint(function, 1, 'zh')}\n"
-            f'{indent}raise NotImplementedError("{function}: write your code here / 在这里写代码")\n'
-        )
+        hints = "".join(f"{indent}# {hint(function, 1, lang)}\n" for lang in LANGUAGES)
+        todo = f"{function}: {in_every_language('stubs', 'todo')}"
+        return f'{hints}{indent}raise NotImplementedError("{todo}")\n'
 
     return REGION.sub(stub, solution)
 

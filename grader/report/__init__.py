@@ -1,8 +1,7 @@
 """Step 5: writers, one per format, each a function over a Grade."""
 
-from grader.hints import hint
 from grader.lesson import DEPENDS_ON, FUNCTIONS
-from grader.messages import claim, explain, say
+from grader.messages import claim, explain, hint, say
 from grader.results import CheckResult, Feedback, Grade, Status
 
 

@@ -16,6 +16,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from grader.lesson.checks import lesson_data
+from grader.messages import LANGUAGES, entry, figure_labels, needs_cjk_font
 from grader.results import CheckResult, Grade
 from grader.sandbox.observations import Axes, FigureDrawn, Scalar, SequenceValue, TensorValue
 
@@ -25,12 +26,7 @@ CJK_FONTS = (
     "Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
     "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN",
 )
-LABELS = {
-    "en": {"data": "data", "yours": "your fit", "reference": "reference", "epoch": "epoch",
-           "loss": "MSE loss", "fit": "Fitted line", "curve": "Loss curve", "plot": "Your plot_fit figure"},
-    "zh": {"data": "数据", "yours": "你的拟合", "reference": "参考答案", "epoch": "轮次",
-           "loss": "均方误差", "fit": "拟合直线", "curve": "损失曲线", "plot": "你的 plot_fit 图"},
-}
+LABELS = {lang: figure_labels(lang) for lang in LANGUAGES}
 
 
 @cache
@@ -39,19 +35,29 @@ def cjk_font() -> str | None:
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
+def font_style(lang: str) -> dict | None:
+    """The rc settings to draw `lang` in, or None where no installed font has its glyphs."""
+    if not needs_cjk_font(lang):
+        return {}
+    font = cjk_font()
+    return {"font.sans-serif": [font], "font.family": "sans-serif", "axes.unicode_minus": False} if font else None
+
+
 def labels(lang: str) -> tuple[dict[str, str], dict]:
-    """The labels to draw in, and the rc settings for them: Chinese needs a CJK font."""
-    if lang == "zh" and cjk_font():
-        return LABELS["zh"], {"font.sans-serif": [cjk_font()], "font.family": "sans-serif", "axes.unicode_minus": False}
-    return LABELS["en"], {}
+    """The labels to draw in, and the rc settings for them: English where `lang` cannot be drawn."""
+    style = font_style(lang)
+    return (LABELS[lang], style) if style is not None else (LABELS["en"], {})
 
 
 def notebook_fonts() -> str:
-    """For a notebook's plot cell, where figures are drawn after the cell ends: set the CJK
-    font for the whole session if one is installed, and give a title it can draw."""
-    _, style = labels("zh" if cjk_font() else "en")
-    matplotlib.rcParams.update(style)
-    return "线性回归 Linear regression" if style else "Linear regression"
+    """For a notebook's plot cell, where figures are drawn after the cell ends: set the fonts
+    for the whole session, and give a title in every language they can draw, English last."""
+    titles = []
+    for lang in LANGUAGES:
+        if lang != "en" and (style := font_style(lang)) is not None:
+            matplotlib.rcParams.update(style)
+            titles.append(entry("notebook", "plot_title", lang))
+    return " ".join([*titles, entry("notebook", "plot_title", "en")])
 
 
 def reference_run() -> dict:
