@@ -2,8 +2,10 @@
 channel and the students graded before it. Each attack runs with bubblewrap and in the
 fallback (process isolation); the honest student graded next keeps full marks."""
 
+import os
 import secrets
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 from grader.grade import grade
 from grader.results import Grade
-from grader.sandbox.child.harden import PROCESSES, can_change_uid
+from grader.sandbox.child.harden import PROCESSES
 from grader.sandbox.host import Limits, Sandbox
 from tests.conftest import SEED, write_submission
 from tests.test_hostile import FRAME_WRITER
@@ -157,8 +159,8 @@ BOMB = """
 """
 
 
-@pytest.mark.skipif(not can_change_uid(), reason="the grader is not root: children keep its uid, and no NPROC cap")
 def test_a_fork_bomb_is_capped_for_the_whole_tree_and_cleaned_up(isolated, tmp_path):
+    skip_unless_children_drop_uid(isolated, tmp_path)
     result = graded_with(isolated, tmp_path / "bomber", bodies={"quadratic_grad_by_hand": BOMB})
     line = next(line for line in result.output.splitlines() if line.startswith("FORKED"))
     assert int(line.split()[1]) < PROCESSES
@@ -176,10 +178,38 @@ except OSError:
 """
 
 
-@pytest.mark.skipif(not can_change_uid(), reason="the grader is not root: children keep its uid")
+def child_ids(sandbox: Sandbox, tmp_path: Path) -> tuple[Grade, str]:
+    result = graded_with(sandbox, tmp_path / "probe", UID_PROBE)
+    return result, next(line for line in result.output.splitlines() if line.startswith("UID"))
+
+
+def skip_unless_children_drop_uid(sandbox: Sandbox, tmp_path: Path) -> None:
+    if child_ids(sandbox, tmp_path)[1].startswith(f"UID {os.getuid()} "):
+        pytest.skip("children keep the grader's uid here (not root, or a Python that other users cannot read)")
+
+
 def test_a_child_runs_under_an_unprivileged_uid_of_its_own(isolated, tmp_path):
-    result = graded_with(isolated, tmp_path / "probe", UID_PROBE)
-    uid_line = next(line for line in result.output.splitlines() if line.startswith("UID"))
+    skip_unless_children_drop_uid(isolated, tmp_path)
+    result, uid_line = child_ids(isolated, tmp_path)
     uid, gid = (int(n) for n in uid_line.split()[1:3])
     assert uid == gid and uid >= 2_000_000_000 and uid_line.endswith("[]")
     assert "SHADOW refused" in result.output
+
+
+def test_a_child_reaches_no_network(isolated, tmp_path):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    caller = f"""
+import socket
+try:
+    socket.create_connection(("127.0.0.1", {listener.getsockname()[1]}), timeout=2).close()
+    print("NETWORK reached")
+except OSError as error:
+    print("NETWORK refused", error.errno)
+"""
+    try:
+        result = graded_with(isolated, tmp_path / "caller", caller)
+    finally:
+        listener.close()
+    assert "NETWORK refused" in result.output

@@ -9,10 +9,17 @@ Gradescope, bubblewrap as root), then a seccomp filter (where libseccomp is inst
 import ctypes
 import errno
 import os
+import platform
 import resource
 import socket
+import stat
+import sys
 
 PR_SET_DUMPABLE = 4
+PR_CAPBSET_DROP, PR_SET_SECUREBITS = 24, 28
+SECURE_NOROOT = 0b1111  # SECBIT_NOROOT and SECBIT_NO_SETUID_FIXUP, each locked
+CAPABILITY_VERSION_3 = 0x20080522
+CAPSET = {"x86_64": 126, "aarch64": 91}  # the capset syscall's number
 CAP_SETGID, CAP_SETUID = 6, 7
 PROCESSES = 8  # threads count too (a child has one); so the tree holds at most 8 × the memory cap
 # Syscalls that reach into other processes or the kernel's namespaces and mounts: none has a
@@ -53,10 +60,40 @@ def current_address_space() -> int:
 
 
 def can_change_uid() -> bool:
-    """Root with CAP_SETUID and CAP_SETGID (bubblewrap as root keeps just these two)."""
+    """Root with CAP_SETUID and CAP_SETGID (bubblewrap as root keeps just these), and an
+    interpreter that another uid can read: Python installed under /root (pyenv) is not,
+    and a child that cannot import the standard library cannot be graded."""
     with open("/proc/self/status") as status:
         effective = next(int(line.split()[1], 16) for line in status if line.startswith("CapEff:"))
-    return os.geteuid() == 0 and effective & (1 << CAP_SETGID) != 0 and effective & (1 << CAP_SETUID) != 0
+    capable = effective & (1 << CAP_SETGID) != 0 and effective & (1 << CAP_SETUID) != 0
+    return os.geteuid() == 0 and capable and all(map(readable_by_anyone, python_paths()))
+
+
+def python_paths() -> list[str]:
+    return [path for path in sys.path if path and os.path.isdir(path)]
+
+
+def readable_by_anyone(path: str) -> bool:
+    """Every folder on the way is searchable by others, and the folder itself readable."""
+    parts = os.path.abspath(path).split(os.sep)
+    ancestors = [os.sep + os.path.join(*parts[1:i]) if i > 1 else os.sep for i in range(1, len(parts) + 1)]
+    modes = [os.stat(folder).st_mode for folder in ancestors]
+    return all(mode & stat.S_IXOTH for mode in modes) and bool(modes[-1] & stat.S_IROTH)
+
+
+def drop_capabilities() -> None:
+    """Where the uid stays root (no other uid can run this Python): no capability is left,
+    none can come back through execve, so /proc of the zygote, other users' processes and
+    the kernel's knobs stay out of reach (files owned by root remain readable: see the
+    threat model)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in range(64):
+        libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)  # EINVAL past the last one: ignored
+    libc.prctl(PR_SET_SECUREBITS, SECURE_NOROOT, 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable: twice 32 bits, all clear
+    if libc.syscall(CAPSET[platform.machine()], header, data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
 
 
 def drop_to(uid: int) -> None:

@@ -145,6 +145,8 @@ def run_child(order: dict, job: mmap.mmap, size: int, inherited: list[int], even
         payload = job[:size]
         if uid is not None:
             harden.drop_to(uid)
+        elif os.geteuid() == 0:
+            harden.drop_capabilities()
         harden.seccomp_filter()
         worker.run(wire.decode(payload), events_w)
     except BaseException:
