@@ -57,7 +57,8 @@ def available_devices() -> list[str]:
 def make_plan(checks: list[Check], devices: list[str], seed: int, only: str | None) -> list[Planned]:
     """One call per check and device; checks that share an inputs function and a probe
     judge the same observation, so they share the call."""
-    plan, calls = [], {}
+    plan: list[Planned] = []
+    calls: dict[tuple, Call] = {}
     for check in checks:
         if only is not None and check.function != only:
             continue

@@ -11,7 +11,6 @@ from grader.judge.verdict import verdict
 from grader.lesson.checks import Check, collect
 from grader.messages import default_language, hint, say
 from grader.report import render
-from grader.results import Status
 from grader.sandbox import events
 from grader.sandbox.child.worker import run_call
 from grader.sandbox.records import Call
@@ -24,9 +23,9 @@ def check(function: str, claim: str, namespace: dict, seed: int = SEED) -> None:
     inputs = found.inputs(generator_for(found, seed))
     call = Call(0, found.module, function, found.probe, "cpu", inputs)
     outcome = events.outcome(run_call(SimpleNamespace(**namespace), vars(call)), call)
-    status, feedback = verdict(found, "cpu", inputs, outcome)
+    _, feedback = verdict(found, "cpu", inputs, outcome)
     lang = os.environ.get("GRADER_LANG") or default_language()
-    if status is not Status.PASS:
+    if feedback is not None:
         raise AssertionError(f"{function}: {render(feedback, lang)}\n{say('hint', lang, hint=hint(function, 1, lang))}")
     print(f"✓ {function}: {claim}")
 

@@ -11,6 +11,7 @@ import os
 import queue
 import time
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,7 +140,7 @@ def write_student(folder: Path, result: Grade, student: Student, lang: str) -> N
     write_atomically(folder / RESULTS, lambda file: file.write_text(json.dumps(results, ensure_ascii=False), "utf-8"))
 
 
-def write_atomically(target: Path, write: object) -> None:
+def write_atomically(target: Path, write: Callable[[Path], object]) -> None:
     partial = target.with_name(f".{target.name}.partial")
     write(partial)
     os.replace(partial, target)

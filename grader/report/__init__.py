@@ -24,6 +24,7 @@ def function_feedback(grade: Grade, function: str, lang: str) -> str:
     if not failing:
         return say("all_passed", lang)
     first = failing[0]
+    assert first.feedback is not None  # every check that did not pass says why
     lines = [f"{claim(first.claim, lang)} ({first.device}): {render(first.feedback, lang)}"]
     if first.status is Status.NOT_ATTEMPTED or first.feedback.misconception is None:
         lines.append(say("hint", lang, hint=hint(function, 1, lang)))

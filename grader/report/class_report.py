@@ -9,6 +9,7 @@ from html import escape
 from pathlib import Path
 
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from grader.lesson import FUNCTIONS
 from grader.messages import explain, say
@@ -69,7 +70,11 @@ def class_report(students: list[dict], target: Path, lang: str) -> str:
 
 
 def chart(lang: str, draw: Callable[[Axes], object]) -> str:
-    return drawn(lang, (6, 4), lambda figure, text: (draw(figure.subplots()), figure.tight_layout()))
+    def on_one_axes(figure: Figure, text: dict) -> None:
+        draw(figure.subplots())
+        figure.tight_layout()
+
+    return drawn(lang, (6, 4), on_one_axes)
 
 
 def histogram(students: list[dict], lang: str) -> str:

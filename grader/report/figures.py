@@ -149,10 +149,12 @@ def student_training(grade: Grade) -> dict | None:
     if not (isinstance(observation, SequenceValue) and len(observation.items) == 3):
         return None
     w, b, losses = observation.items
-    numbers = isinstance(losses, SequenceValue) and all(isinstance(loss, Scalar) for loss in losses.items)
-    if not (one_number(w) and one_number(b) and numbers):
+    if not (one_number(w) and one_number(b) and isinstance(losses, SequenceValue)):
         return None
-    return {"w": float(w.data), "b": float(b.data), "losses": [float(loss.value) for loss in losses.items]}
+    numbers = [float(loss.value) for loss in losses.items if isinstance(loss, Scalar) and loss.type != "str"]
+    if len(numbers) != len(losses.items):
+        return None
+    return {"w": float(w.data), "b": float(b.data), "losses": numbers}
 
 
 def one_number(value: object) -> TypeGuard[TensorValue]:

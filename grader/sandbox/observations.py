@@ -117,7 +117,7 @@ def value(data: Any) -> Value:
     if kind == "tensor":
         return tensor_value(data)
     if kind in SCALARS:
-        raw = field(data, "value", SCALARS[kind])
+        raw: float | int | bool | str = field(data, "value", SCALARS[kind])
         if type(raw) is not SCALARS[kind]:  # bool is an int, an int is no float: the kind must be exact
             raise Malformed(f"a {kind} holding {type(raw).__name__}")
         return Scalar(raw)

@@ -102,8 +102,9 @@ def training_without_zeroing(x: torch.Tensor, y: torch.Tensor, lr: float, epochs
         losses.append(loss.item())
         loss.backward()
         with torch.no_grad():
-            w -= lr * w.grad
-            b -= lr * b.grad
+            for param in (w, b):
+                assert param.grad is not None  # backward just filled it
+                param -= lr * param.grad
     return w.detach(), b.detach(), losses
 
 

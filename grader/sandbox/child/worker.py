@@ -60,7 +60,7 @@ def load_module(name: str, source: str | None) -> types.ModuleType | dict:
     return module
 
 
-def run_call(module: types.ModuleType | dict, call: dict) -> dict:
+def run_call(module: types.ModuleType | types.SimpleNamespace | dict, call: dict) -> dict:
     if isinstance(module, dict):
         return {"error": module}
     try:

@@ -180,19 +180,21 @@ class Forwarder:
             # Output goes in frames of its own: never in the middle of a frame being passed on.
             watched = [self.events_r] if self.pending else list(open_fds)
             for fd in select.select(watched, [], [], remaining)[0]:
-                reason = self.output() if fd == self.output_r else self.frames()
-                if reason == "":
+                try:
+                    reason = self.output() if fd == self.output_r else self.frames()
+                except EOFError:
                     open_fds.discard(fd)
-                elif reason is not None:
+                    continue
+                if reason is not None:
                     return self.stop(reason)
         return self.stop(None)
 
-    def frames(self) -> ErrorKind | str | None:
+    def frames(self) -> ErrorKind | None:
         """Move what the events pipe holds: a frame header (read), or frame bytes (spliced)."""
         if self.pending == 0:
             chunk = os.read(self.events_r, wire.HEADER.size - len(self.header))
             if not chunk:
-                return ""
+                raise EOFError
             self.header += chunk
             if len(self.header) < wire.HEADER.size:
                 return None
@@ -201,20 +203,19 @@ class Forwarder:
                 return ErrorKind.OVERSIZED
             wire.write_all(self.channel_out, wire.HEADER.pack(size + 1) + CHILD_TAG)
             self.pending = size
-            return self.frame_done() if size == 0 else None
-        moved = os.splice(self.events_r, self.channel_out, self.pending)
-        if moved == 0:
-            return ""
-        self.pending -= moved
-        return self.frame_done() if self.pending == 0 else None
+        else:
+            moved = os.splice(self.events_r, self.channel_out, self.pending)
+            if moved == 0:
+                raise EOFError
+            self.pending -= moved
+        if self.pending == 0:  # a whole frame: the call is making progress
+            self.call_deadline = time.monotonic() + self.call_seconds
+        return None
 
-    def frame_done(self) -> None:
-        self.call_deadline = time.monotonic() + self.call_seconds
-
-    def output(self) -> ErrorKind | str | None:
+    def output(self) -> ErrorKind | None:
         moved = os.splice(self.output_r, self.middle_w, CHUNK)
         if moved == 0:
-            return ""
+            raise EOFError
         self.printed += moved
         if self.kept < wire.OUTPUT_KEEP:
             wire.write_all(self.channel_out, wire.HEADER.pack(moved + 1) + OUTPUT_TAG)
