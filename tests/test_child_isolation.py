@@ -15,7 +15,7 @@ from grader.grade import grade
 from grader.results import Grade
 from grader.sandbox.child.harden import PROCESSES
 from grader.sandbox.host import Limits, Sandbox
-from tests.conftest import SEED, write_submission
+from tests.conftest import ROOT, SEED, write_submission
 from tests.test_hostile import FRAME_WRITER
 
 pytestmark = pytest.mark.sandbox
@@ -213,3 +213,37 @@ except OSError as error:
     finally:
         listener.close()
     assert "NETWORK refused" in result.output
+
+
+KIT_FILES = [str(ROOT / "solutions" / "autograd_basics.py"), str(ROOT / "grader" / "lesson" / "checks" / "hidden.py"),
+             str(ROOT / ".git" / "HEAD")]
+SNOOPER = f"""
+import os
+for path in {KIT_FILES!r}:
+    try:
+        print("READ", path, len(open(path).read()))
+    except OSError as error:
+        print("REFUSED", path, error.errno)
+try:
+    print("LISTED", os.listdir({str(ROOT)!r}))
+except OSError as error:
+    print("REFUSED listing", error.errno)
+for folder in ("/tmp", os.path.expanduser("~")):
+    try:
+        open(os.path.join(folder, "planted-by-a-student"), "w").close()
+        print("WROTE", folder)
+    except OSError as error:
+        print("REFUSED writing", folder, error.errno)
+print("LEFT", sorted(os.listdir(".")))
+open("left-behind.txt", "w").write("for the next student")
+"""
+
+
+def test_a_child_reads_nothing_of_the_kit_and_writes_only_its_own_folder(isolated, tmp_path):
+    first = graded_with(isolated, tmp_path / "snooper", SNOOPER)
+    second = graded_with(isolated, tmp_path / "next", SNOOPER)
+    for result in (first, second):
+        assert not {"READ", "LISTED", "WROTE"} & set(result.output.split()), result.output
+        assert "REFUSED writing /tmp" in result.output
+    assert "left-behind.txt" not in second.output  # each job has a fresh folder
+    assert not (Path("/tmp") / "planted-by-a-student").exists()

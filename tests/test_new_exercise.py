@@ -36,7 +36,8 @@ HINTS = {
 }
 CLAIMS = {"en": ("gives dy/dx = 12 at x = 2", "matches autograd at random points of x**3"),
           "zh": ("在 x = 2 处给出 dy/dx = 12", "在随机点上与 x**3 的 autograd 一致")}
-MISCONCEPTION = {"en": "you returned x**3 itself: its derivative is 3x**2", "zh": "你返回的是 x**3 本身:它的导数是 3x**2"}
+MISCONCEPTION = {"en": "you returned x**3 itself: its derivative is 3x**2",
+                 "zh": "你返回的是 x**3 本身:它的导数是 3x**2"}
 PUBLIC_CHECK = '''
 PUBLIC.append(Check(
     "cube_grad", "gives dy/dx = 12 at x = 2", 2,

@@ -3,7 +3,8 @@ cannot reach the zygote, the grader or other children, and cannot outgrow its li
 
 In order: resource limits (while still privileged: they hold for the whole tree once the
 uid is dropped), an unprivileged uid of its own (when the zygote runs as root: containers,
-Gradescope, bubblewrap as root), then a seccomp filter (where libseccomp is installed).
+Gradescope, bubblewrap as root) or else no capabilities, a Landlock file-system allowlist
+(where the kernel has it), then a seccomp filter (where libseccomp is installed).
 """
 
 import ctypes
@@ -13,6 +14,7 @@ import platform
 import resource
 import socket
 import stat
+import struct
 import sys
 
 PR_SET_DUMPABLE = 4
@@ -126,3 +128,67 @@ def seccomp_filter() -> bool:
         rules.add_rule(refuse, name, seccomp.Arg(0, seccomp.NE, own))
     rules.load()
     return True
+
+
+# Landlock (Linux 5.13+, no privilege needed): the child may read only the interpreter,
+# its packages and the system's libraries and data, and write only its own job folder.
+LANDLOCK_CREATE, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT = 444, 445, 446  # the same on x86_64 and aarch64
+PR_SET_NO_NEW_PRIVS = 38
+EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | (1 << 14)  # what a rule on a file (not a folder) may grant
+READ = EXECUTE | READ_FILE | READ_DIR
+SYSTEM = ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/opt", "/proc", "/sys")
+DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
+
+
+def confine_files(readable: list[str], writable: list[str]) -> bool:
+    """Restrict this process and all it starts to reading `readable` (and the system's folders)
+    and writing beneath `writable`. False where the kernel has no Landlock."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    abi = libc.syscall(LANDLOCK_CREATE, None, 0, 1)  # 1: LANDLOCK_CREATE_RULESET_VERSION
+    if abi < 1:
+        return False
+    handled = (1 << 13) - 1 | ((1 << 13) if abi >= 2 else 0) | ((1 << 14) if abi >= 3 else 0)
+    attributes = ctypes.c_uint64(handled)
+    ruleset = libc.syscall(LANDLOCK_CREATE, ctypes.byref(attributes), 8, 0)
+    if ruleset < 0:
+        return False
+    for path in [*SYSTEM, *readable]:
+        allow(libc, ruleset, path, READ)
+    for path in DEVICES:
+        allow(libc, ruleset, path, READ_FILE | WRITE_FILE)
+    for path in writable:
+        allow(libc, ruleset, path, handled)
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    restricted = libc.syscall(LANDLOCK_RESTRICT, ruleset, 0) == 0
+    os.close(ruleset)
+    return restricted
+
+
+def allow(libc: ctypes.CDLL, ruleset: int, path: str, access: int) -> None:
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except OSError:
+        return  # not on this machine
+    try:
+        if not stat.S_ISDIR(os.fstat(fd).st_mode):
+            access &= FILE_RIGHTS
+        rule = struct.pack("=Qi", access, fd)  # struct landlock_path_beneath_attr, packed
+        libc.syscall(LANDLOCK_ADD_RULE, ruleset, 1, rule, 0)  # 1: LANDLOCK_RULE_PATH_BENEATH
+    finally:
+        os.close(fd)
+
+
+def readable_paths(kit_root: str) -> list[str]:
+    """The interpreter and its packages, without the kit itself: of the kit, only the grader's
+    sandbox package, which the child runs (never the reference, the lesson or a .git)."""
+    paths = {sys.prefix, sys.base_prefix, *python_paths()}
+    found = [path for path in paths if os.path.realpath(path) != os.path.realpath(kit_root)]
+    if os.path.basename(kit_root) in ("site-packages", "dist-packages"):  # installed: the other packages are needed
+        found += [os.path.join(kit_root, name) for name in os.listdir(kit_root)
+                  if name not in KIT_PACKAGES and not name.startswith(".")]
+    grader = os.path.join(kit_root, "grader")
+    return [*found, os.path.join(grader, "__init__.py"), os.path.join(grader, "sandbox")]
+
+
+KIT_PACKAGES = {"grader", "solutions", "exercises", "tests", "bench", "tools"}

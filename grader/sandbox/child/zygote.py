@@ -15,7 +15,9 @@ import ctypes
 import mmap
 import os
 import select
+import shutil
 import signal
+import tempfile
 import time
 import traceback
 
@@ -23,6 +25,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+from grader import ROOT
 from grader.sandbox import wire
 from grader.sandbox.child import harden, worker
 from grader.sandbox.records import CHILD_TAG, OUTPUT_TAG, ZYGOTE_TAG, ErrorKind
@@ -110,11 +113,15 @@ def supervise(order: dict, job: mmap.mmap, channel_in: int, channel_out: int) ->
         wipe(job, JOB_BYTES)
         reply(channel_out, {"event": "end", "reason": ErrorKind.OVERSIZED.value, "signal": "", "printed": 0})
         return
+    uid = order["uid"] if harden.can_change_uid() else None
+    workdir = job_folder(uid)
     events_r, events_w = os.pipe()
     output_r, output_w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        run_child(order, job, size, [channel_in, channel_out, events_r, output_r], events_w, output_w)
+        os.chdir(workdir)
+        run_child(order["limits"], order["uses_cuda"], uid, job, size,
+                  [channel_in, channel_out, events_r, output_r], events_w, output_w)
     wipe(job, size)
     os.close(events_w)
     os.close(output_w)
@@ -124,6 +131,7 @@ def supervise(order: dict, job: mmap.mmap, channel_in: int, channel_out: int) ->
     _, status = os.waitpid(pid, 0)
     kill_descendants()
     forward.close()
+    remove(workdir, uid)
     reason, signal_name = (reason, "") if reason else exit_reason(status)
     reply(channel_out, {"event": "end", "reason": reason, "signal": signal_name, "printed": forward.printed})
 
@@ -132,7 +140,32 @@ def wipe(job: mmap.mmap, size: int) -> None:
     ctypes.memset(ctypes.addressof(ctypes.c_char.from_buffer(job)), 0, size)
 
 
-def run_child(order: dict, job: mmap.mmap, size: int, inherited: list[int], events_w: int, output_w: int) -> None:
+def job_folder(uid: int | None) -> str:
+    """The one folder a job's child may write (its cwd and TMPDIR), fresh for each job, so
+    that nothing a student leaves there reaches the next one."""
+    folder = tempfile.mkdtemp(prefix="job-")
+    if uid is not None:
+        os.chown(folder, uid, uid)
+    return folder
+
+
+def remove(folder: str, uid: int | None) -> None:
+    """Remove the job's folder: what the child made there is emptied under its own uid
+    (the zygote may lack the capability to remove another user's files)."""
+    if uid is not None and (pid := os.fork()) == 0:
+        try:
+            harden.drop_to(uid)
+            for entry in os.scandir(folder):
+                shutil.rmtree(entry.path) if entry.is_dir(follow_symlinks=False) else os.unlink(entry.path)
+        finally:
+            os._exit(0)
+    elif uid is not None:
+        os.waitpid(pid, 0)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_child(limits: dict, uses_cuda: bool, uid: int | None, job: mmap.mmap, size: int, inherited: list[int],
+              events_w: int, output_w: int) -> None:
     try:
         os.setsid()
         for fd in inherited:
@@ -140,13 +173,14 @@ def run_child(order: dict, job: mmap.mmap, size: int, inherited: list[int], even
         os.dup2(output_w, 1)
         os.dup2(output_w, 2)
         os.close(output_w)
-        uid = order["uid"] if harden.can_change_uid() else None
-        harden.set_limits(order["limits"], order["uses_cuda"], dropping_uid=uid is not None)
+        os.environ["TMPDIR"] = tempfile.tempdir = os.getcwd()
+        harden.set_limits(limits, uses_cuda, dropping_uid=uid is not None)
         payload = job[:size]
         if uid is not None:
             harden.drop_to(uid)
         elif os.geteuid() == 0:
             harden.drop_capabilities()
+        harden.confine_files(harden.readable_paths(str(ROOT)), [os.getcwd()])
         harden.seccomp_filter()
         worker.run(wire.decode(payload), events_w)
     except BaseException:
