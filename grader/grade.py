@@ -37,7 +37,8 @@ def grade(path: Path, *, hidden: bool, seed: int, only: str | None = None, sandb
     verdicts = [verdict(step.check, step.call.device, step.call.inputs, o) for step, o in zip(plan, outcomes)]
     verdicts = overruled(verdicts, plan, source_findings(submission.sources))
     results = [score(s.check, s.call.device, v, o, len(devices)) for s, v, o in zip(plan, verdicts, outcomes)]
-    notes = notices(devices) + submission.notes
+    notes = notices(devices) + [Feedback("defence_missing", {"defence": name}) for name in running.missing]
+    notes += submission.notes
     return Grade(results, run.output, seed, devices, time.monotonic() - started, notes)
 
 

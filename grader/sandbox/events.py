@@ -27,6 +27,9 @@ ZYGOTE_REASONS = {ErrorKind.TIMEOUT, ErrorKind.OUTPUT_FLOOD, ErrorKind.OVERSIZED
 class Ready:
     """The zygote has imported torch and waits for jobs."""
 
+    missing: tuple[str, ...]
+    """the defences its children go without here ("own_uid", "landlock", "seccomp")"""
+
 
 @dataclass(frozen=True)
 class End:
@@ -88,7 +91,8 @@ def decode(payload: bytes, calls: list[Call]) -> Event:
 def zygote_event(data: dict) -> Event:
     kind = data.get("event")
     if kind == "ready":
-        return Ready()
+        missing = data.get("missing")
+        return Ready(tuple(str(item)[:20] for item in missing[:10]) if isinstance(missing, list) else ())
     if kind == "end":
         reason = data.get("reason")
         known = reason in {k.value for k in ZYGOTE_REASONS}

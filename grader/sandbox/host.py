@@ -69,6 +69,7 @@ class Sandbox:
         self.hidden, self.limits = hidden, limits
         self.zygote = zygote  # spawned but maybe not ready yet; None: not spawned
         self.ready = False
+        self.missing: tuple[str, ...] = ()  # defences the children go without on this machine
         self.closed = False  # for good: a run in flight ends instead of starting afresh
 
     def __enter__(self) -> "Sandbox":
@@ -91,8 +92,8 @@ class Sandbox:
             if self.closed:
                 raise SandboxError("the sandbox was closed")
             zygote = self.zygote = self.zygote or spawn_zygote(self.hidden)
-            if isinstance(self.next_event(time.monotonic() + START_SECONDS, []), events.Ready):
-                self.ready = True
+            if isinstance(ready := self.next_event(time.monotonic() + START_SECONDS, []), events.Ready):
+                self.ready, self.missing = True, ready.missing
                 return
             problem = zygote.stderr_tail()
             self.close()

@@ -34,6 +34,19 @@ DENIED = (
 )
 
 
+def missing() -> list[str]:
+    """The defences this machine cannot give a child (said once to the instructor)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    absent = [] if can_change_uid() or os.geteuid() != 0 else ["own_uid"]
+    if libc.syscall(LANDLOCK_CREATE, None, 0, 1) < 1:
+        absent.append("landlock")
+    try:
+        import pyseccomp  # noqa: F401
+    except (ImportError, OSError):
+        absent.append("seccomp")
+    return absent
+
+
 def not_dumpable() -> None:
     """No process of the same uid may ptrace this one or open its /proc/<pid>/fd and mem
     (children inherit this; the zygote and the grader call it for themselves)."""

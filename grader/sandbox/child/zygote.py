@@ -45,7 +45,7 @@ def main() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     warm_up()
     job = mmap.mmap(-1, JOB_BYTES, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-    reply(channel_out, {"event": "ready", "pid": os.getpid()})
+    reply(channel_out, {"event": "ready", "missing": harden.missing()})
     while (order := read_frame(channel_in)) is not None:
         supervise(wire.decode(order), job, channel_in, channel_out)
 
