@@ -247,3 +247,19 @@ def test_a_child_reads_nothing_of_the_kit_and_writes_only_its_own_folder(isolate
         assert "REFUSED writing /tmp" in result.output
     assert "left-behind.txt" not in second.output  # each job has a fresh folder
     assert not (Path("/tmp") / "planted-by-a-student").exists()
+
+
+FILLER = """
+    for n in range(100_000):
+        with open(f"filler-{n}", "wb") as handle:
+            handle.write(bytes(2**20 - 1))  # under RLIMIT_FSIZE, each
+    return 2 * x + 3
+"""
+
+
+def test_files_written_in_all_are_capped(isolated, tmp_path):
+    result = graded_with(isolated, tmp_path / "filler", bodies={"quadratic_grad_by_hand": FILLER})
+    assert {r.function for r in result.results if r.score < r.max_score} == {"quadratic_grad_by_hand"}
+    assert "disk_limit" in {r.feedback.message for r in result.results if r.feedback}
+    assert not list(Path("/tmp").glob("job-*/filler-0"))  # the job's folder went with the job
+    assert_honest_student_unharmed(isolated, tmp_path)

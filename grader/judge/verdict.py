@@ -6,7 +6,7 @@ from typing import Any
 from grader.lesson.checks import Check
 from grader.results import Feedback, Status
 from grader.sandbox.host import Limits
-from grader.sandbox.records import CallError, ErrorKind, ExceptionInfo, Outcome
+from grader.sandbox.records import DISK_BYTES, DISK_ENTRIES, CallError, ErrorKind, ExceptionInfo, Outcome
 from grader.sandbox.wire import to_device
 
 OUT_OF_MEMORY = ("MemoryError", "can't allocate memory", "out of memory")
@@ -49,6 +49,8 @@ def described(check: Check, error: CallError) -> Feedback:
             return Feedback("skipped_after_timeout", {"function": check.function}, crash=crash)
         case ErrorKind.MISSING_MODULE:
             return Feedback("missing_module", {"module": check.module})
+        case ErrorKind.DISK_LIMIT:
+            return Feedback("disk_limit", {"limit": f"{DISK_BYTES // 2**20} MiB", "entries": DISK_ENTRIES}, crash=crash)
         case ErrorKind.UNREADABLE:
             return Feedback("unreadable", crash=crash, debug=error.reason)
     return Feedback(error.kind.value, crash=crash)

@@ -19,8 +19,8 @@ from grader.sandbox.records import CHILD_TAG, OUTPUT_TAG, ZYGOTE_TAG, Call, Call
 # what the worker itself reports; the rest are decided by the zygote or here
 CHILD_ERRORS = {ErrorKind.RAISED, ErrorKind.IMPORT_FAILED, ErrorKind.MISSING_FUNCTION, ErrorKind.MISSING_MODULE,
                 ErrorKind.UNSENDABLE}
-ZYGOTE_REASONS = {ErrorKind.TIMEOUT, ErrorKind.OUTPUT_FLOOD, ErrorKind.OVERSIZED, ErrorKind.KILLED,
-                  ErrorKind.CPU_LIMIT, ErrorKind.CRASHED}
+ZYGOTE_REASONS = {ErrorKind.TIMEOUT, ErrorKind.OUTPUT_FLOOD, ErrorKind.DISK_LIMIT, ErrorKind.OVERSIZED,
+                  ErrorKind.KILLED, ErrorKind.CPU_LIMIT, ErrorKind.CRASHED}
 
 
 @dataclass(frozen=True)

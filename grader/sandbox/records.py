@@ -14,6 +14,9 @@ from grader.sandbox.observations import Observation
 # The zygote tags each frame it sends: its own events, a frame its child sent, or what its
 # child printed (both passed on unread).
 ZYGOTE_TAG, CHILD_TAG, OUTPUT_TAG = b"Z", b"C", b"O"
+# What a job may leave in its folder, in bytes and in files and folders: RLIMIT_FSIZE caps
+# one file, this caps them all, on a disk as on a tmpfs.
+DISK_BYTES, DISK_ENTRIES = 64 * 2**20, 10_000
 
 
 class ErrorKind(str, Enum):
@@ -36,6 +39,8 @@ class ErrorKind(str, Enum):
     KILLED = "killed"
     CPU_LIMIT = "cpu_limit"
     OUTPUT_FLOOD = "output_flood"
+    DISK_LIMIT = "disk_limit"
+    """the job's folder grew past its cap"""
     OVERSIZED = "oversized"
     """a frame larger than the grader accepts"""
     UNREADABLE = "unreadable"

@@ -28,11 +28,12 @@ matplotlib.use("Agg")
 from grader import ROOT
 from grader.sandbox import wire
 from grader.sandbox.child import harden, worker
-from grader.sandbox.records import CHILD_TAG, OUTPUT_TAG, ZYGOTE_TAG, ErrorKind
+from grader.sandbox.records import CHILD_TAG, DISK_BYTES, DISK_ENTRIES, OUTPUT_TAG, ZYGOTE_TAG, ErrorKind
 
 PR_SET_CHILD_SUBREAPER = 36
 JOB_BYTES = 16 * 2**20  # the largest job: two sources of at most 1 MiB each, and the inputs
 CHUNK = 1 << 16
+DISK_CHECK_SECONDS = 0.25
 
 
 def main() -> None:
@@ -125,7 +126,7 @@ def supervise(order: dict, job: mmap.mmap, channel_in: int, channel_out: int) ->
     wipe(job, size)
     os.close(events_w)
     os.close(output_w)
-    forward = Forwarder(events_r, output_r, channel_out, order["limits"])
+    forward = Forwarder(events_r, output_r, channel_out, order["limits"], workdir)
     reason = forward.until_done()
     kill_group(pid)
     _, status = os.waitpid(pid, 0)
@@ -193,13 +194,14 @@ class Forwarder:
     """Passes a child's frames and output on to the grader until the child ends or a limit
     is reached, splicing the bytes through without reading them."""
 
-    def __init__(self, events_r: int, output_r: int, channel_out: int, limits: dict) -> None:
-        self.events_r, self.output_r, self.channel_out = events_r, output_r, channel_out
+    def __init__(self, events_r: int, output_r: int, channel_out: int, limits: dict, workdir: str) -> None:
+        self.events_r, self.output_r, self.channel_out, self.workdir = events_r, output_r, channel_out, workdir
         self.call_seconds, self.output_limit = limits["call_seconds"], limits["output_bytes"]
         self.job_deadline = time.monotonic() + limits["job_seconds"]
         self.call_deadline = time.monotonic() + self.call_seconds
         self.header, self.pending = b"", 0  # of the child's frame being passed on
         self.printed = 0
+        self.disk_checked = 0.0
         self.kept = 0  # bytes of output passed on: the grader keeps only the head
         self.middle_r, self.middle_w = os.pipe()  # output goes through it to learn its length first
         self.devnull = os.open(os.devnull, os.O_WRONLY)
@@ -211,6 +213,11 @@ class Forwarder:
             remaining = min(self.job_deadline, self.call_deadline) - time.monotonic()
             if remaining <= 0:
                 return self.stop(ErrorKind.TIMEOUT)
+            if time.monotonic() >= self.disk_checked + DISK_CHECK_SECONDS:
+                self.disk_checked = time.monotonic()
+                if over_disk_limit(self.workdir):
+                    return self.stop(ErrorKind.DISK_LIMIT)
+            remaining = min(remaining, DISK_CHECK_SECONDS)
             # Output goes in frames of its own: never in the middle of a frame being passed on.
             watched = [self.events_r] if self.pending else list(open_fds)
             for fd in select.select(watched, [], [], remaining)[0]:
@@ -276,6 +283,26 @@ class Forwarder:
     def close(self) -> None:
         for fd in (self.events_r, self.output_r, self.middle_r, self.middle_w, self.devnull):
             os.close(fd)
+
+
+def over_disk_limit(folder: str) -> bool:
+    """The job's folder holds more than DISK_BYTES, or more than DISK_ENTRIES files and folders
+    (RLIMIT_FSIZE caps one file; this caps them all, on a disk or a tmpfs alike)."""
+    used, count, todo = 0, 0, [folder]
+    while todo:
+        try:
+            entries = list(os.scandir(todo.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            count += 1
+            if entry.is_dir(follow_symlinks=False):
+                todo.append(entry.path)
+            else:
+                used += entry.stat(follow_symlinks=False).st_size
+            if used > DISK_BYTES or count > DISK_ENTRIES:
+                return True
+    return False
 
 
 def kill_group(pid: int) -> None:
