@@ -17,7 +17,7 @@ from grader.load import load_submission
 from grader.results import Feedback, Grade, Status
 from grader.sandbox.host import Sandbox
 from grader.sandbox.records import Call
-from grader.sandbox.spawn import isolation_available
+from grader.sandbox.spawn import isolation_notice
 
 
 @dataclass(frozen=True)
@@ -92,4 +92,5 @@ def open_sandbox(sandbox: Sandbox | None) -> Iterator[Sandbox]:
 
 def notices(devices: list[str]) -> list[Feedback]:
     found = [] if "cuda" in devices else [Feedback("cuda_skipped")]
-    return found if isolation_available() else [*found, Feedback("process_isolation")]
+    isolation = isolation_notice()
+    return found if isolation is None else [*found, isolation]

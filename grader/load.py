@@ -4,8 +4,15 @@ A submission is a folder with `autograd_basics.py` and `linear_regression.py`, o
 the same names as notebooks (`.ipynb`, as nbgrader collects them): then the code cells
 are joined, nbgrader's test cells and the demo cells are left out, and IPython magics and
 shell escapes, which are not Python, are dropped with a note for the student.
+
+Only regular files directly in the folder are read, up to a size cap: a link, a folder, a
+pipe or a device by a lesson file's name is refused, counted as missing, and the student
+is told why.
 """
 
+import errno
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,51 +21,111 @@ from grader.lesson import API
 from grader.results import Feedback
 
 MAX_SOURCE_BYTES = 2**20
+MAX_SOURCE_SIZE = f"{MAX_SOURCE_BYTES // 2**20} MiB"  # as the refusal says it
+SUFFIXES = (".py", ".ipynb")
 
 
 class UsageError(Exception):
     """A problem with how the grader was called: said in one sentence, exit code 2."""
 
 
+class Refused(Exception):
+    """A file of the lesson's name that the grader will not read: counted as missing, and
+    the student is told why."""
+
+    def __init__(self, note: Feedback) -> None:
+        super().__init__(note.message)
+        self.note = note
+
+
 @dataclass(frozen=True)
 class Submission:
     path: Path
-    sources: dict[str, str | None]  # None: the file is missing
+    sources: dict[str, str | None]  # None: the file is missing or was refused
     notes: list[Feedback] = field(default_factory=list)
 
 
 def load_submission(path: Path) -> Submission:
     if not path.is_dir():
         raise UsageError(f"{path} is not a folder: give the folder that holds {' and '.join(f'{m}.py' for m in API)}.")
-    sources, notes = {}, []
-    for module in API:
-        sources[module] = read_source(path / f"{module}.py")
-        if sources[module] is None and (path / f"{module}.ipynb").is_file():
-            sources[module], dropped = notebook_source(path / f"{module}.ipynb")
-            if dropped:
-                notes.append(Feedback("magics_dropped", {"module": module, "count": dropped}))
-    if all(source is None for source in sources.values()):
+    if not holds_lesson(path):
         raise UsageError(f"{path} holds neither {' nor '.join(f'{m}.py' for m in API)} (nor the .ipynb notebooks).")
+    folder = path.resolve()  # the instructor may give the folder through a link, once; the files in it may not be
+    sources: dict[str, str | None] = {}
+    notes: list[Feedback] = []
+    for module in API:
+        sources[module] = module_source(folder, module, notes)
     return Submission(path, sources, notes)
 
 
 def holds_lesson(path: Path) -> bool:
-    return any((path / f"{module}{suffix}").is_file() for module in API for suffix in (".py", ".ipynb"))
+    """Anything by a lesson file's name, even one that will be refused: it is graded, and told why."""
+    return any(os.path.lexists(path / f"{module}{suffix}") for module in API for suffix in SUFFIXES)
 
 
-def read_source(file: Path) -> str | None:
-    if not file.is_file():
+def module_source(folder: Path, module: str, notes: list[Feedback]) -> str | None:
+    """The module's code from its .py file, or else from its notebook; a refused file counts as missing."""
+    for suffix in SUFFIXES:
+        try:
+            data = read_file(folder / f"{module}{suffix}")
+        except Refused as refused:
+            notes.append(refused.note)
+            continue
+        if data is None:
+            continue
+        if suffix == ".py":
+            return data.decode("utf-8", errors="replace")
+        source, dropped = notebook_source(data)
+        if dropped:
+            notes.append(Feedback("magics_dropped", {"module": module, "count": dropped}))
+        return source
+    return None
+
+
+def read_file(file: Path) -> bytes | None:
+    """The bytes of a regular file, or None where nothing has that name. Anything else is
+    refused: a link could reach the solutions, another student's work or the grader's own
+    secrets (/proc/self/environ), and a pipe or a device could block or never end."""
+    try:
+        # O_NOFOLLOW: a link fails with ELOOP; O_NONBLOCK: opening a FIFO does not wait for a writer
+        fd = os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
         return None
-    with file.open("rb") as handle:
-        return handle.read(MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
+    except OSError as error:
+        raise Refused(open_refusal(file, error)) from error
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise Refused(Feedback("file_not_regular", {"file": file.name}))
+        return read_capped(fd, file)
+    finally:
+        os.close(fd)
 
 
-def notebook_source(file: Path) -> tuple[str | None, int]:
+def read_capped(fd: int, file: Path) -> bytes:
+    try:
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_SOURCE_BYTES + 1)  # one byte more than the cap tells a file over it
+    except OSError as error:
+        raise Refused(Feedback("file_unreadable", {"file": file.name})) from error
+    if len(data) > MAX_SOURCE_BYTES:
+        raise Refused(Feedback("file_too_large", {"file": file.name, "limit": MAX_SOURCE_SIZE}))
+    return data
+
+
+def open_refusal(file: Path, error: OSError) -> Feedback:
+    if error.errno == errno.ELOOP:
+        return Feedback("file_is_link", {"file": file.name})
+    if error.errno in (errno.ENXIO, errno.ENODEV):  # a socket, or a device with no driver behind it
+        return Feedback("file_not_regular", {"file": file.name})
+    return Feedback("file_unreadable", {"file": file.name})
+
+
+def notebook_source(data: bytes) -> tuple[str, int]:
     """The notebook's code as one module, and how many magic or shell lines were dropped."""
     import nbformat  # only when there are notebooks: importing it costs over a second
 
     try:
-        notebook = nbformat.reads(read_source(file), as_version=4)
+        notebook = nbformat.reads(data.decode("utf-8", errors="replace"), as_version=4)
     except Exception:  # nbformat raises several kinds on a damaged file
         return "raise SyntaxError('this notebook could not be read')\n", 0
     kept, dropped = [], 0

@@ -12,6 +12,7 @@ from grader import instructors_only
 from grader.lesson import FUNCTIONS
 from grader.load import UsageError
 from grader.messages import LANGUAGES, default_language
+from grader.sandbox.spawn import ISOLATION_LEVELS, IsolationError
 
 if TYPE_CHECKING:
     from grader.sandbox.host import Sandbox
@@ -37,15 +38,21 @@ def with_lang(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return command
 
 
+def with_isolation(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    command.add_argument("--isolation", choices=ISOLATION_LEVELS, help="bwrap, process, or auto: bubblewrap where it "
+                         "can start (default: $GRADER_ISOLATION, else auto)")
+    return command
+
+
 def student_commands(commands: argparse._SubParsersAction) -> None:
-    check = with_lang(commands.add_parser("check", help="grade the two lesson modules in a folder"))
+    check = with_isolation(with_lang(commands.add_parser("check", help="grade the two lesson modules in a folder")))
     check.add_argument("path", nargs="?", type=Path, default=Path("exercises"))
     check.add_argument("--hidden", action="store_true", help="add the hidden checks (instructors, CI)")
     check.add_argument("--json", type=Path, metavar="FILE", help="write Gradescope's results.json")
     check.add_argument("--seed", type=int, help="replay the random inputs of an earlier run")
     check.add_argument("--only", choices=FUNCTIONS, metavar="FUNCTION", help="grade one function")
     check.add_argument("--html", type=Path, metavar="FILE", help="write a feedback page with your plots")
-    watch = with_lang(commands.add_parser("watch", help="grade, then grade again whenever you save"))
+    watch = with_isolation(with_lang(commands.add_parser("watch", help="grade, then grade again whenever you save")))
     watch.add_argument("path", nargs="?", type=Path, default=Path("exercises"))
     hint = with_lang(commands.add_parser("hint", help="a hint for one function, giving away more at each level"))
     hint.add_argument("function", choices=FUNCTIONS, metavar="FUNCTION")
@@ -53,7 +60,7 @@ def student_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def instructor_commands(commands: argparse._SubParsersAction) -> None:
-    batch = with_lang(commands.add_parser("batch", help="grade a whole class (hidden checks included)"))
+    batch = with_isolation(with_lang(commands.add_parser("batch", help="grade a whole class (hidden checks included)")))
     batch.add_argument("submissions", type=Path, help="one folder per student, or nbgrader's submitted/ layout")
     batch.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results and reports go")
     batch.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N")
@@ -82,9 +89,11 @@ def packaging_commands(commands: argparse._SubParsersAction) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
+    if getattr(arguments, "isolation", None):
+        os.environ["GRADER_ISOLATION"] = arguments.isolation  # the zygotes and the notices read it
     try:
         return COMMANDS[arguments.command](arguments)
-    except UsageError as error:
+    except (UsageError, IsolationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return Exit.USAGE
     except ModuleNotFoundError as error:

@@ -21,16 +21,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from grader.grade import grade
 from grader.load import UsageError, holds_lesson
-from grader.messages import say
-from grader.report import function_points
+from grader.report import function_points, render
 from grader.report.class_report import RESULTS, write_class_outputs
 from grader.report.gradescope import gradescope_results
 from grader.report.html import write_feedback_page
 from grader.results import Grade
 from grader.sandbox.host import Sandbox
-from grader.sandbox.spawn import isolation_available, solution_paths, spawn_zygote
+from grader.sandbox.spawn import isolation_notice, solution_paths, spawn_zygote
 
-SUBMISSION_NOTES = {"magics_dropped"}  # the notices about this student's files, not about the run
+# the notices about this student's files, not about the run
+SUBMISSION_NOTES = {"magics_dropped", "file_is_link", "file_not_regular", "file_too_large", "file_unreadable"}
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,8 @@ def finished(out: Path, student: Student) -> bool:
 def batch(root: Path, out: Path, *, workers: int, seed: int, lang: str, force: bool = False,
           shard_of: tuple[int, int] = (1, 1), console: Console | None = None) -> dict:
     console = console or Console()
-    if not isolation_available():
-        console.print(say("process_isolation", lang), style="yellow")
+    if (isolation := isolation_notice()) is not None:
+        console.print(render(isolation, lang), style="yellow", markup=False)
     students = shard(find_students(root), *shard_of)
     out.mkdir(parents=True, exist_ok=True)
     todo = [s for s in students if force or not finished(out, s)]

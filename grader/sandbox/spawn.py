@@ -12,17 +12,60 @@ import sys
 import tempfile
 import time
 from collections import deque
+from functools import cache
 from pathlib import Path
 from typing import IO
 
 from grader import ROOT
+from grader.results import Feedback
 from grader.sandbox import wire
 
 SOLUTIONS = ROOT / "solutions"
+PROBE_SECONDS = 20
+TMP_BYTES = 256 * 2**20  # the sandbox's /tmp, in memory: each job's folder is capped below this
+ROOT_ZYGOTE_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_KILL")
+
+
+ISOLATION_LEVELS = ("auto", "bwrap", "process")
+
+
+class IsolationError(RuntimeError):
+    """bubblewrap was asked for (GRADER_ISOLATION=bwrap) but cannot start here."""
 
 
 def isolation_available() -> bool:
-    return os.environ.get("GRADER_ISOLATION") != "process" and shutil.which("bwrap") is not None
+    """Whether the zygote runs under bubblewrap: GRADER_ISOLATION (auto, bwrap, process;
+    set by --isolation) decides, and auto takes bubblewrap where it is installed and a no-op
+    run of it works (Docker, Gradescope and GitHub's ubuntu-latest have it installed but blocked)."""
+    wanted = os.environ.get("GRADER_ISOLATION", "auto")
+    if wanted == "process":
+        return False
+    problem = bubblewrap_problem()
+    if problem and wanted == "bwrap":
+        raise IsolationError(f"--isolation bwrap: bubblewrap cannot start here ({problem}).")
+    return not problem
+
+
+def isolation_notice() -> Feedback | None:
+    """For the instructor: why there is no bubblewrap, when there is none."""
+    if isolation_available():
+        return None
+    reason = "GRADER_ISOLATION=process" if os.environ.get("GRADER_ISOLATION") == "process" else bubblewrap_problem()
+    return Feedback("process_isolation", {"reason": reason})
+
+
+@cache
+def bubblewrap_problem() -> str:
+    """Why bubblewrap cannot run here, in its own words, or "" if it can."""
+    if shutil.which("bwrap") is None:
+        return "bwrap is not installed"
+    try:
+        probe = subprocess.run([*bubblewrap_command([]), sys.executable, "-c", "pass"], capture_output=True,
+                               text=True, timeout=PROBE_SECONDS)
+    except subprocess.TimeoutExpired:
+        return f"a no-op run did not end within {PROBE_SECONDS} s"
+    lines = (probe.stderr or "").strip().splitlines()
+    return "" if probe.returncode == 0 else (lines[0] if lines else f"a no-op run exited with {probe.returncode}")
 
 
 def solution_paths() -> list[Path]:
@@ -94,9 +137,17 @@ def worker_environment() -> dict[str, str]:
 
 
 def bubblewrap_command(hidden: list[Path]) -> list[str]:
-    """A read-only view of this machine without network, with `hidden` covered up."""
-    command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
-    command += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    """A read-only view of this machine without network, with `hidden` covered up and a
+    small private /tmp. As root, no user namespace (whose only uid would be 0) and just the
+    capabilities the zygote needs to run each child under a uid of its own and clean up
+    after it; the children keep none of them."""
+    command = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+               "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    if os.geteuid() == 0:
+        command += [arg for cap in ROOT_ZYGOTE_CAPABILITIES for arg in ("--cap-add", cap)]
+    else:
+        command += ["--unshare-user"]
+    command += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     for needed in {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), ROOT}:
         if needed.is_relative_to("/tmp"):
             command += ["--ro-bind", str(needed), str(needed)]

@@ -5,10 +5,16 @@ worker. A frame holds that data as JSON, with each tensor replaced by a referenc
 its raw bytes after the JSON: decoding builds only dicts, lists, strings, numbers and
 tensors of a few plain dtypes, so nothing in a frame can execute in the grader (no
 pickle anywhere), and it is fast enough to send every result as it comes.
+
+The child writing the frames is assumed hostile, so decoding is also bounded: what
+`decode` builds is at most a small multiple of the frame's size, and any malformed
+frame raises WireError (never another exception, never a RecursionError).
 """
 
 import json
+import math
 import os
+import re
 import struct
 from typing import Any
 
@@ -16,7 +22,17 @@ import torch
 
 HEADER = struct.Struct(">I")
 OUTPUT_KEEP = 8192  # bytes of a submission's printed output kept for its report
-MAX_FRAME = 64 * 2**20
+# The biggest legitimate frame is a job: two sources of at most 1 MiB each
+# (load.MAX_SOURCE_BYTES), which JSON's \u escapes can grow to 12 MiB at the very worst,
+# plus the checks' inputs (tens of KB). An observation is at most a few hundred KB. So
+# 16 MiB passes every real frame and caps what one hostile frame makes the grader hold.
+MAX_FRAME = 16 * 2**20
+# A real frame has a few thousand JSON values and nests about 8 deep (a job with the
+# hidden checks on two devices: ~1,900 values, 188 tensors); these leave room for
+# any `describe` result (lists of up to 10,000 items) and bound a hostile one.
+MAX_NODES = 2**17
+MAX_DEPTH = 64
+MAX_DIMS = 64
 TENSOR = "__tensor__"
 DTYPES = {
     str(dtype).removeprefix("torch."): dtype
@@ -41,13 +57,19 @@ def encode(data: Any) -> bytes:
         nonlocal offset
         if isinstance(value, _Tensor):
             flat = _to(_detach(value), "cpu").contiguous().reshape(-1)
+            name = str(flat.dtype).removeprefix("torch.")
+            if name not in DTYPES:  # say so here: the worker reports it as unsendable
+                raise WireError(f"a {name} tensor cannot be sent")
             raw = flat.view(torch.uint8).numpy().tobytes() if flat.numel() else b""
-            reference = {"dtype": str(flat.dtype).removeprefix("torch."), "shape": list(value.shape), "offset": offset}
             blobs.append(raw)
+            reference = {"dtype": name, "shape": list(value.shape), "offset": offset}
             offset += len(raw)
             return {TENSOR: reference}
         if isinstance(value, dict):
-            return {str(key): pack(item) for key, item in value.items()}
+            # Keys first: two keys with the same str() keep one value, so only that one
+            # may add bytes, or the blob would hold bytes that no reference covers.
+            named = {str(key): item for key, item in value.items()}
+            return {key: pack(item) for key, item in named.items()}
         if isinstance(value, (list, tuple)):
             return [pack(item) for item in value]
         return value
@@ -57,37 +79,210 @@ def encode(data: Any) -> bytes:
 
 
 def decode(payload: bytes) -> Any:
+    """The data of a frame made by `encode`; WireError for anything else."""
+    try:
+        meta, blob = split(payload)
+        unpacker = Unpacker(blob)
+        data = unpacker.unpack(JsonReader(meta).read())
+        unpacker.finish()
+        return data
+    except WireError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError, RuntimeError, MemoryError,
+            RecursionError) as error:
+        # A last resort only: the checks above are what bound decoding.
+        raise WireError(f"malformed frame ({type(error).__name__})") from None
+
+
+def split(payload: bytes) -> tuple[str, memoryview]:
+    """The JSON text and the tensor bytes of a frame."""
+    if len(payload) > MAX_FRAME:
+        raise WireError("frame over MAX_FRAME")
     if len(payload) < HEADER.size:
         raise WireError("short frame")
     (size,) = HEADER.unpack_from(payload)
-    blob = memoryview(payload)[HEADER.size + size :]
+    if size > len(payload) - HEADER.size:
+        raise WireError("header announces more JSON than the frame holds")
+    view = memoryview(payload)
+    try:
+        meta = str(view[HEADER.size : HEADER.size + size], "utf-8")
+    except UnicodeDecodeError:
+        raise WireError("JSON not in UTF-8") from None
+    return meta, view[HEADER.size + size :]
 
-    def unpack(value: Any) -> Any:
-        if isinstance(value, dict):
-            if value.keys() == {TENSOR}:
-                return tensor_from(value[TENSOR], blob)
-            return {key: unpack(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [unpack(item) for item in value]
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+# NaN and the infinities are accepted: `encode` writes them for a loss that is nan or inf.
+_WORDS = {"null": None, "true": True, "false": False, "NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+_CLOSE = {list: "]", dict: "}"}
+_scanstring = json.decoder.scanstring  # type: ignore[attr-defined]  # the C one: JSON's own string rules, fast
+
+
+class JsonReader:
+    """json.loads without recursion: the open containers sit on an explicit stack, so
+    depth and size are checked while reading, before anything big is built. (json.loads
+    itself recurses on nesting and builds everything before anyone can count it.)"""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.at, self.nodes = text, 0, 0
+
+    def read(self) -> Any:
+        holder: list[Any] = []  # the parent of the top value, so every value has one
+        stack: list[list | dict] = [holder]
+        while True:
+            if self.item(stack):
+                continue  # in a new container: its first item comes next
+            while True:  # after a value: a comma, or the end of its container
+                if len(stack) == 1:
+                    self.finish()
+                    return holder[0]
+                char = self.char()
+                if char == ",":
+                    break
+                if char != _CLOSE[type(stack[-1])]:
+                    raise WireError("bad JSON: expected ',' or a closing bracket")
+                stack.pop()
+
+    def item(self, stack: list[list | dict]) -> bool:
+        """Read the next item of the innermost container; true if it opened a non-empty one."""
+        parent = stack[-1]
+        if isinstance(parent, dict):
+            if self.char() != '"':
+                raise WireError("bad JSON: object keys must be strings")
+            key = self.string()
+            if self.char() != ":":
+                raise WireError("bad JSON: expected ':'")
+            parent[key] = value = self.value()
+        else:
+            parent.append(value := self.value())
+        if not isinstance(value, (list, dict)):
+            return False
+        if len(stack) > MAX_DEPTH:
+            raise WireError(f"JSON nested more than {MAX_DEPTH} deep")
+        if self.closes(value):
+            return False
+        stack.append(value)
+        return True
+
+    def value(self) -> Any:
+        """One value, with lists and dicts still empty."""
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise WireError(f"more than {MAX_NODES} JSON values")
+        char = self.char()
+        if char == "[":
+            return []
+        if char == "{":
+            return {}
+        if char == '"':
+            return self.string()
+        self.at -= 1
+        return self.number_or_word()
+
+    def number_or_word(self) -> Any:
+        if number := _NUMBER.match(self.text, self.at):
+            self.at = number.end()
+            integer, fraction, exponent = number.groups()
+            return float(number.group()) if fraction or exponent else int(integer)
+        for word, value in _WORDS.items():
+            if self.text.startswith(word, self.at):
+                self.at += len(word)
+                return value
+        raise WireError("bad JSON value")
+
+    def string(self) -> str:
+        """The string whose opening quote was just read."""
+        try:
+            value, self.at = _scanstring(self.text, self.at, True)
+        except ValueError:
+            raise WireError("bad JSON string") from None
         return value
 
-    try:
-        return unpack(json.loads(bytes(payload[HEADER.size : HEADER.size + size])))
-    except (ValueError, TypeError, KeyError, RecursionError, RuntimeError) as error:
-        raise WireError(str(error)[:200]) from None
+    def closes(self, container: list | dict) -> bool:
+        """Whether the container ends at once (`[]`, `{}`), reading its end if so."""
+        self.at = self.space_end()
+        if self.text.startswith(_CLOSE[type(container)], self.at):
+            self.at += 1
+            return True
+        return False
+
+    def char(self) -> str:
+        """The next character that is not white space."""
+        self.at = self.space_end()
+        if self.at >= len(self.text):
+            raise WireError("truncated JSON")
+        self.at += 1
+        return self.text[self.at - 1]
+
+    def space_end(self) -> int:
+        """Where the white space from here ends (the pattern matches the empty string too)."""
+        match = _SPACE.match(self.text, self.at)
+        assert match is not None
+        return match.end()
+
+    def finish(self) -> None:
+        if self.space_end() != len(self.text):
+            raise WireError("bad JSON: data after the value")
 
 
-def tensor_from(reference: dict, blob: memoryview) -> torch.Tensor:
-    dtype, shape, offset = DTYPES[reference["dtype"]], [int(n) for n in reference["shape"]], int(reference["offset"])
-    count = 1
-    for n in shape:
-        count *= n
-    size = count * dtype.itemsize
-    if min(shape, default=0) < 0 or offset < 0 or offset + size > len(blob):
-        raise WireError("tensor outside the frame")
-    if size == 0:
-        return torch.empty(shape, dtype=dtype)
-    return torch.frombuffer(bytearray(blob[offset : offset + size]), dtype=dtype).reshape(shape)
+class Unpacker:
+    """Replaces each tensor reference in parsed JSON with a tensor over the next bytes of
+    the blob: references must tile the blob exactly, in order, so the tensors built hold
+    no more bytes than the frame (no two references can share bytes, none can reach past
+    the end, no bytes are left over)."""
+
+    def __init__(self, blob: memoryview) -> None:
+        self.blob, self.cursor = blob, 0
+
+    def unpack(self, value: Any) -> Any:
+        # Recursion is safe here: JsonReader has already refused anything over MAX_DEPTH.
+        # Replaced in place, so the data is not held twice.
+        if isinstance(value, dict):
+            if value.keys() == {TENSOR}:
+                return self.tensor(value[TENSOR])
+            for key, item in value.items():
+                value[key] = self.unpack(item)  # same keys: the dict keeps its size
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                value[index] = self.unpack(item)
+        return value
+
+    def tensor(self, reference: Any) -> torch.Tensor:
+        if not isinstance(reference, dict) or reference.keys() != {"dtype", "shape", "offset"}:
+            raise WireError("a tensor reference is not {dtype, shape, offset}")
+        dtype, shape, offset = checked_dtype(reference["dtype"]), checked_shape(reference["shape"]), reference["offset"]
+        if type(offset) is not int or offset != self.cursor:
+            raise WireError("a tensor's bytes do not follow the previous tensor's")
+        size = math.prod(shape) * dtype.itemsize
+        if size > len(self.blob) - offset:
+            raise WireError("tensor outside the frame")
+        self.cursor += size
+        if size == 0:
+            return torch.empty(shape, dtype=dtype)
+        return torch.frombuffer(bytearray(self.blob[offset : offset + size]), dtype=dtype).reshape(shape)
+
+    def finish(self) -> None:
+        if self.cursor != len(self.blob):
+            raise WireError("bytes after the last tensor")
+
+
+def checked_dtype(name: Any) -> torch.dtype:
+    if not isinstance(name, str) or name not in DTYPES:
+        raise WireError("unknown tensor dtype")
+    return DTYPES[name]
+
+
+def checked_shape(shape: Any) -> list[int]:
+    """A shape whose element count is bounded even where a zero makes it empty: torch
+    would otherwise be asked for the strides of a [0, 10**18, 10**18] tensor."""
+    if not isinstance(shape, list) or len(shape) > MAX_DIMS:
+        raise WireError("tensor shape not a list of at most MAX_DIMS sizes")
+    if not all(type(n) is int and 0 <= n <= MAX_FRAME for n in shape):
+        raise WireError("tensor size not an int in [0, MAX_FRAME]")
+    if math.prod(max(n, 1) for n in shape) > MAX_FRAME:
+        raise WireError("tensor shape too large")
+    return shape
 
 
 def frame(payload: bytes) -> bytes:
@@ -101,25 +296,49 @@ def write_all(fd: int, data: bytes) -> None:
 
 
 class FrameReader:
-    """Cuts a byte stream into frames; `oversized` turns true on a frame over MAX_FRAME."""
+    """Cuts a byte stream into frames; `oversized` turns true on a frame over MAX_FRAME.
+
+    The bytes go into one bytearray read from an offset (not `bytes +=` and re-slicing),
+    so a big frame arriving in many small chunks costs time linear in its size."""
 
     def __init__(self) -> None:
-        self.buffer = b""
+        self.buffer = bytearray()
+        self.start = 0  # where the next frame's header begins in `buffer`
         self.oversized = False
 
     def feed(self, data: bytes) -> list[bytes]:
+        if self.oversized:
+            return []  # the stream is abandoned: hold nothing more of it
         self.buffer += data
         frames = []
-        while len(self.buffer) >= HEADER.size:
-            (size,) = HEADER.unpack_from(self.buffer)
-            if size > MAX_FRAME:
-                self.oversized = True
-                return frames
-            if len(self.buffer) < HEADER.size + size:
-                break
-            frames.append(self.buffer[HEADER.size : HEADER.size + size])
-            self.buffer = self.buffer[HEADER.size + size :]
+        while (payload := self.next_frame()) is not None:
+            frames.append(payload)
+        # What is left began in `data` (a frame that ended earlier would have been cut
+        # earlier), so dropping what was read moves at most len(data) bytes.
+        del self.buffer[: self.start]
+        self.start = 0
         return frames
+
+    def next_frame(self) -> bytes | None:
+        if len(self.buffer) - self.start < HEADER.size:
+            return None
+        (size,) = HEADER.unpack_from(self.buffer, self.start)
+        if size > MAX_FRAME:
+            self.oversized = True
+            self.buffer, self.start = bytearray(), 0
+            return None
+        end = self.start + HEADER.size + size
+        if len(self.buffer) < end:
+            return None
+        payload = copy_out(self.buffer, self.start + HEADER.size, end)
+        self.start = end
+        return payload
+
+
+def copy_out(buffer: bytearray, start: int, end: int) -> bytes:
+    """buffer[start:end] as bytes in one copy; the views are released so `buffer` can shrink."""
+    with memoryview(buffer) as whole, whole[start:end] as part:
+        return bytes(part)
 
 
 def describe(value: Any, depth: int = 0) -> dict:

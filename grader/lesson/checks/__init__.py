@@ -6,13 +6,16 @@ observation. Public checks expect the tutorial's own numbers; hidden checks draw
 random inputs and expect what the reference solutions and autograd compute.
 """
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import torch
 
+from grader import ROOT
 from grader.judge.compare import ATOL, RTOL, first_misconception, problem
 from grader.lesson import MODULE_OF
 from grader.results import Feedback
@@ -67,8 +70,20 @@ def collect(hidden: bool) -> list[Check]:
 
 
 def reference(function: str) -> Callable:
-    """The reference solution of `function`, imported only in the grader's process."""
-    return getattr(importlib.import_module(f"solutions.{MODULE_OF[function]}"), function)
+    """The reference solution of `function`, loaded only in the grader's process."""
+    return getattr(reference_module(MODULE_OF[function]), function)
+
+
+@cache
+def reference_module(module: str, solutions: Path = ROOT / "solutions") -> ModuleType:
+    """A solution module run from its .py source. Not imported: the import system would
+    trust solutions/__pycache__, where a student's code run without isolation could plant
+    bytecode of its own; and compile() writes no cache either."""
+    file = solutions / f"{module}.py"
+    loaded = ModuleType(f"solutions.{module}")
+    loaded.__file__ = str(file)
+    exec(compile(file.read_text("utf-8"), str(file), "exec"), loaded.__dict__)
+    return loaded
 
 
 def lesson_data(n: int = 100, noise: float = 2.0, seed: int = 42) -> tuple[torch.Tensor, torch.Tensor]:
