@@ -56,7 +56,10 @@ def graded(tmp_path: Path, sandbox: Sandbox) -> Callable[..., Grade]:
 
     def run(bodies: Mapping[str, str] = NONE, preambles: Mapping[str, str] = NONE) -> Grade:
         folder = write_submission(tmp_path / "submission", bodies, preambles)
-        return grade(folder, hidden=True, seed=SEED, sandbox=sandbox)
+        result = grade(folder, hidden=True, seed=SEED, sandbox=sandbox)
+        errors = [r.feedback.debug for r in result.results if r.feedback and r.feedback.message == "grader_error"]
+        assert not errors, f"the grader itself failed:\n{errors[0]}"  # a bug of ours, never the student's
+        return result
 
     return run
 

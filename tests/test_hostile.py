@@ -213,3 +213,22 @@ def test_a_forged_end_of_job_changes_nothing(graded):
     """
     result = graded({"mse_grads": forger}, {"linear_regression": FRAME_WRITER})
     assert points_lost(result) == set()  # every check ran and was judged
+
+
+def test_a_judge_that_raises_is_a_grader_error_kept_for_the_instructor(tmp_path, sandbox, monkeypatch):
+    from dataclasses import replace
+
+    from grader.lesson.checks import public
+    from grader.report.gradescope import gradescope_results
+
+    def broken(check, got, expected, inputs):
+        raise KeyError("a bug in the grader")
+
+    monkeypatch.setattr(public, "PUBLIC", [replace(c, judge=broken) if c.function == "predict" else c
+                                           for c in public.PUBLIC])
+    result = grade(write_submission(tmp_path / "s"), hidden=False, seed=SEED, sandbox=sandbox)
+    predict = [r for r in result.results if r.function == "predict"]
+    assert [r.status for r in predict] == [Status.ERROR] and predict[0].feedback.message == "grader_error"
+    test = next(t for t in gradescope_results(result, "en")["tests"] if t["name"].startswith("predict"))
+    assert "KeyError: 'a bug in the grader'" in test["extra_data"]["debug"]
+    assert "a bug in the grader" not in test["output"]  # the student reads that the grader failed, not its trace

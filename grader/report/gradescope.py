@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from grader.report import render
-from grader.results import Grade
+from grader.results import CheckResult, Grade
 
 
 def gradescope_results(grade: Grade, lang: str) -> dict:
@@ -21,10 +21,17 @@ def gradescope_results(grade: Grade, lang: str) -> dict:
                 "status": "passed" if result.score == result.max_score else "failed",
                 "output": render(result.feedback, lang) if result.feedback else "",
                 "visibility": "after_published" if result.hidden else "visible",
+                **instructor_only(result),
             }
             for result in grade.results
         ],
     }
+
+
+def instructor_only(result: CheckResult) -> dict:
+    """A grader error's traceback, or what was wrong with a frame: for the instructor's eyes."""
+    debug = result.feedback.debug if result.feedback else ""
+    return {"extra_data": {"debug": debug}} if debug else {}
 
 
 def write_gradescope(grade: Grade, lang: str, file: Path) -> None:

@@ -18,6 +18,7 @@ import struct
 import sys
 
 PR_SET_DUMPABLE = 4
+CLONE_THREAD = 0x10000
 PR_CAPBSET_DROP, PR_SET_SECUREBITS = 24, 28
 SECURE_NOROOT = 0b1111  # SECBIT_NOROOT and SECBIT_NO_SETUID_FIXUP, each locked
 CAPABILITY_VERSION_3 = 0x20080522
@@ -132,6 +133,13 @@ def seccomp_filter() -> bool:
             rules.add_rule(refuse, name)
         except (RuntimeError, OSError, ValueError):  # a syscall this kernel or arch does not have
             continue
+    # No new processes, only threads: the memory cap then holds for the whole submission,
+    # even as root, where RLIMIT_NPROC does not apply (clone3 hides its flags from seccomp:
+    # "not implemented" makes glibc fall back to clone, whose flags can be read).
+    for name in ("fork", "vfork"):
+        rules.add_rule(refuse, name)
+    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+    rules.add_rule(refuse, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, CLONE_THREAD, 0))
     for family in (socket.AF_INET, socket.AF_INET6):
         rules.add_rule(refuse, "socket", seccomp.Arg(0, seccomp.EQ, family))
     own = os.getpid()
