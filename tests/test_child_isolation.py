@@ -258,8 +258,10 @@ FILLER = """
 
 def test_files_written_in_all_are_capped(isolated, tmp_path):
     result = graded_with(isolated, tmp_path / "filler", bodies={"quadratic_grad_by_hand": FILLER})
-    assert {r.function for r in result.results if r.score < r.max_score} == {"quadratic_grad_by_hand"}
-    # stopped by the grader's cap, or, on bubblewrap's small /tmp, by a full disk first
+    assert "quadratic_grad_by_hand" in {r.function for r in result.results if r.score < r.max_score}
+    # Stopped by the grader's cap, or, on bubblewrap's small /tmp, by a full disk first; the
+    # calls its child runs after that pay for the full folder too (which ones depends on
+    # when the cap is seen): the student's own loss, and only theirs.
     lost = {(r.feedback.message, r.feedback.params.get("message", "")) for r in result.results if r.feedback}
     assert all(message == "disk_limit" or "No space left" in text for message, text in lost), lost
     assert not list(Path("/tmp").glob("job-*/filler-0"))  # the job's folder went with the job

@@ -12,11 +12,13 @@ without reading them. What the zygote reads itself is the job's limits and frame
 """
 
 import ctypes
+import io
 import mmap
 import os
 import select
 import shutil
 import signal
+import sys
 import tempfile
 import time
 import traceback
@@ -174,6 +176,10 @@ def run_child(limits: dict, uses_cuda: bool, uid: int | None, job: mmap.mmap, si
         os.dup2(output_w, 1)
         os.dup2(output_w, 2)
         os.close(output_w)
+        # Unbuffered: what the student printed reaches the grader even when the child is
+        # stopped or leaves by os._exit, and in the order it was printed.
+        sys.stdout = sys.stderr = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8",
+                                                   errors="backslashreplace", write_through=True)
         os.environ["TMPDIR"] = tempfile.tempdir = os.getcwd()
         harden.set_limits(limits, uses_cuda, dropping_uid=uid is not None)
         payload = job[:size]
