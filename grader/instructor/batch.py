@@ -27,7 +27,7 @@ from grader.report.gradescope import gradescope_results
 from grader.report.html import write_feedback_page
 from grader.results import Grade
 from grader.sandbox.host import Sandbox
-from grader.sandbox.spawn import isolation_notice, solution_paths, spawn_zygote
+from grader.sandbox.spawn import isolation_notice, spawn_zygote
 
 # the notices about this student's files, not about the run
 SUBMISSION_NOTES = {"magics_dropped", "file_is_link", "file_not_regular", "file_too_large", "file_unreadable"}
@@ -94,9 +94,8 @@ def batch(root: Path, out: Path, *, workers: int, seed: int, lang: str, force: b
 
 def grade_all(todo: list[Student], root: Path, out: Path, workers: int, seed: int, lang: str, console: Console) -> int:
     """Grade `todo` on `workers` warm sandboxes; on Ctrl-C, stop and keep what finished."""
-    hidden = [*solution_paths(), root.resolve(), out.resolve()]
     sandboxes: queue.Queue[Sandbox] = queue.Queue()
-    pool = [Sandbox(hidden=hidden, zygote=spawn_zygote(hidden)) for _ in range(min(workers, len(todo)))]
+    pool = [Sandbox(zygote=spawn_zygote()) for _ in range(min(workers, len(todo)))]
     for sandbox in pool:  # they start in parallel; no student's time includes a start
         sandbox.start()
         sandboxes.put(sandbox)

@@ -8,7 +8,6 @@ sends the calls left in a fresh child.
 
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from grader.sandbox import events, wire
 from grader.sandbox.child import harden
@@ -63,10 +62,8 @@ class SandboxError(RuntimeError):
 class Sandbox:
     """One zygote; `run` grades one submission at a time through it."""
 
-    def __init__(
-        self, hidden: list[Path] | None = None, limits: Limits = Limits(), zygote: Zygote | None = None
-    ) -> None:
-        self.hidden, self.limits = hidden, limits
+    def __init__(self, limits: Limits = Limits(), zygote: Zygote | None = None) -> None:
+        self.limits = limits
         self.zygote = zygote  # spawned but maybe not ready yet; None: not spawned
         self.ready = False
         self.missing: tuple[str, ...] = ()  # defences the children go without on this machine
@@ -91,7 +88,7 @@ class Sandbox:
         for _ in range(START_ATTEMPTS):
             if self.closed:
                 raise SandboxError("the sandbox was closed")
-            zygote = self.zygote = self.zygote or spawn_zygote(self.hidden)
+            zygote = self.zygote = self.zygote or spawn_zygote()
             if isinstance(ready := self.next_event(time.monotonic() + START_SECONDS, []), events.Ready):
                 self.ready, self.missing = True, ready.missing
                 return

@@ -1,4 +1,4 @@
-"""Start the zygote process, inside bubblewrap where it is installed, and talk to it.
+"""Start the zygote process, inside bubblewrap where it can start, and talk to it.
 
 Kept free of torch so that the command line can start the worker first and import
 torch in its own process while the worker imports it in parallel.
@@ -19,11 +19,23 @@ from typing import IO
 from grader import ROOT
 from grader.results import Feedback
 from grader.sandbox import wire
+from grader.sandbox.child.harden import KIT_PACKAGES
 
 SOLUTIONS = ROOT / "solutions"
 PROBE_SECONDS = 20
-TMP_BYTES = 256 * 2**20  # the sandbox's /tmp, in memory: each job's folder is capped below this
+# The sandbox's /tmp, in memory, where each job's folder is: its size is the hard cap on what
+# a job can write (the zygote counts each job's files only every DISK_CHECK_SECONDS).
+TMP_BYTES = 64 * 2**20
 ROOT_ZYGOTE_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_KILL")
+# What the sandbox shows, read-only, and nothing else: the system's programs and libraries;
+# of /etc, the dynamic linker's cache (ctypes finds libseccomp through it), fontconfig's
+# configuration (matplotlib lists fonts with fc-list) and the time zone; the interpreter and
+# its packages; and of the kit only the part the zygote runs (never the reference, the
+# lesson, the .git, a batch's submissions or its results).
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib64")
+ETC = ("/etc/ld.so.cache", "/etc/fonts", "/etc/localtime")
+SITE_FOLDERS = ("site-packages", "dist-packages")
+ZYGOTE_PART = ("grader/__init__.py", "grader/sandbox")
 
 
 ISOLATION_LEVELS = ("auto", "bwrap", "process")
@@ -60,19 +72,12 @@ def bubblewrap_problem() -> str:
     if shutil.which("bwrap") is None:
         return "bwrap is not installed"
     try:
-        probe = subprocess.run([*bubblewrap_command([]), sys.executable, "-c", "pass"], capture_output=True,
+        probe = subprocess.run([*bubblewrap_command(), sys.executable, "-c", "pass"], capture_output=True,
                                text=True, timeout=PROBE_SECONDS)
     except subprocess.TimeoutExpired:
         return f"a no-op run did not end within {PROBE_SECONDS} s"
     lines = (probe.stderr or "").strip().splitlines()
     return "" if probe.returncode == 0 else (lines[0] if lines else f"a no-op run exited with {probe.returncode}")
-
-
-def solution_paths() -> list[Path]:
-    """Every folder that `import solutions` could load from in the worker (which shares this
-    interpreter's sys.path): the checkout's, and an installed copy in site-packages."""
-    found = {(Path(entry or ".") / "solutions").resolve() for entry in sys.path}
-    return sorted(path for path in found | {SOLUTIONS} if path.is_dir())
 
 
 class Zygote:
@@ -114,11 +119,10 @@ class Zygote:
                 stream.close()
 
 
-def spawn_zygote(hidden: list[Path] | None = None) -> Zygote:
-    """The worker, with `hidden` (by default, the solutions) covered up where bubblewrap runs."""
-    hidden = solution_paths() if hidden is None else hidden
+def spawn_zygote() -> Zygote:
+    """The worker, inside bubblewrap where it runs."""
     zygote = [sys.executable, "-m", "grader.sandbox.child.zygote"]
-    command = bubblewrap_command(hidden) + zygote if isolation_available() else zygote
+    command = bubblewrap_command() + zygote if isolation_available() else zygote
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=worker_environment(),
@@ -136,9 +140,9 @@ def worker_environment() -> dict[str, str]:
     return environment
 
 
-def bubblewrap_command(hidden: list[Path]) -> list[str]:
-    """A read-only view of this machine without network, with `hidden` covered up and a
-    small private /tmp. As root, no user namespace (whose only uid would be 0) and just the
+def bubblewrap_command() -> list[str]:
+    """A view of this machine made of what the zygote needs, read-only, without network, and
+    a small private /tmp. As root, no user namespace (whose only uid would be 0) and just the
     capabilities the zygote needs to run each child under a uid of its own and clean up
     after it; the children keep none of them."""
     command = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
@@ -147,13 +151,65 @@ def bubblewrap_command(hidden: list[Path]) -> list[str]:
         command += [arg for cap in ROOT_ZYGOTE_CAPABILITIES for arg in ("--cap-add", cap)]
     else:
         command += ["--unshare-user"]
-    command += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
-    for needed in {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), ROOT}:
-        if needed.is_relative_to("/tmp"):
-            command += ["--ro-bind", str(needed), str(needed)]
-    for device in sorted(Path("/dev").glob("nvidia*")):  # CUDA needs its device files
+    # /tmp first: a venv under /tmp is bound on top of it.
+    command += ["--dev", "/dev", "--proc", "/proc", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+    command += system_view() + [arg for path in ETC for arg in ("--ro-bind-try", path, path)]
+    shown = [*python_folders(), *(ROOT / part for part in ZYGOTE_PART)]
+    command += searchable_parents(shown)
+    command += [arg for folder in python_folders() for arg in beside_kit(folder)]
+    command += [arg for part in ZYGOTE_PART for arg in ("--ro-bind", str(ROOT / part), str(ROOT / part))]
+    devices = sorted(Path("/dev").glob("nvidia*"))
+    for device in devices:  # CUDA needs its device files
         command += ["--dev-bind", str(device), str(device)]
-    for path in hidden:
-        if path.exists():
-            command += ["--tmpfs", str(path.resolve())]
+    if devices:  # and the driver reads the GPUs' PCI topology
+        command += ["--ro-bind", "/sys", "/sys"]
+    # The kit's folder holds only the part bound above: the zygote's sys.path[0] shows nothing else.
+    command += ["--chdir", str(ROOT), "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
+                "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib"]
     return [*command, "--"]
+
+
+def searchable_parents(paths: list[Path]) -> list[str]:
+    """The folders on the way to what is shown, searchable by every user (bubblewrap would
+    make them 0700): a child under a uid of its own must reach the interpreter."""
+    parents = sorted({parent for path in paths for parent in path.parents if parent != Path("/")
+                      and not any(parent.is_relative_to(name) for name in SYSTEM)}, key=lambda p: len(p.parts))
+    return [arg for parent in parents for arg in ("--perms", "0755", "--dir", str(parent))]
+
+
+def system_view() -> list[str]:
+    """The system's programs and libraries; /lib and the like are often links into /usr."""
+    command: list[str] = []
+    for name in SYSTEM:
+        path = Path(name)
+        if path.is_symlink():
+            command += ["--symlink", os.readlink(path), name]
+        elif path.is_dir():
+            command += beside_kit(path)
+    return command
+
+
+def python_folders() -> list[Path]:
+    """The interpreter and its packages: sys.prefix, sys.base_prefix and the site-packages
+    folders on sys.path (not every entry: the current folder may hold the submissions),
+    but none already shown inside another (a venv's site-packages, a Python in /usr)."""
+    named = [sys.prefix, sys.base_prefix, *(entry for entry in sys.path if Path(entry).name in SITE_FOLDERS)]
+    folders = {Path(name).resolve(): Path(name).absolute() for name in named if Path(name).is_dir()}
+    system = [Path(name) for name in SYSTEM if Path(name).is_dir() and not Path(name).is_symlink()]
+    return sorted(written for real, written in folders.items()
+                  if not any(real.is_relative_to(folder) for folder in system)
+                  and not any(real != folder and real.is_relative_to(folder) for folder in folders))
+
+
+def beside_kit(path: Path) -> list[str]:
+    """bwrap's arguments that show `path` read-only, except the kit: of a folder on the way to
+    it, the other entries; of the kit, nothing (a checkout) or the other packages beside it
+    (installed in site-packages)."""
+    real = path.resolve()
+    if not ROOT.is_relative_to(real):
+        return ["--ro-bind", str(path), str(path)]
+    if real == ROOT and ROOT.name not in SITE_FOLDERS:
+        return []
+    entries = [entry for entry in sorted(path.iterdir()) if real != ROOT or entry.name not in KIT_PACKAGES]
+    return [arg for entry in entries
+            for arg in (["--symlink", os.readlink(entry), str(entry)] if entry.is_symlink() else beside_kit(entry))]

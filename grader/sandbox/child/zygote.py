@@ -122,8 +122,7 @@ def supervise(order: dict, job: mmap.mmap, channel_in: int, channel_out: int) ->
     output_r, output_w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        os.chdir(workdir)
-        run_child(order["limits"], order["uses_cuda"], uid, job, size,
+        run_child(workdir, order["limits"], order["uses_cuda"], uid, job, size,
                   [channel_in, channel_out, events_r, output_r], events_w, output_w)
     wipe(job, size)
     os.close(events_w)
@@ -164,11 +163,13 @@ def remove(folder: str, uid: int | None) -> None:
             os._exit(0)
     elif uid is not None:
         os.waitpid(pid, 0)
+        os.rmdir(folder)  # emptied by its owner; the zygote owns the folder it is in
+        return
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_child(limits: dict, uses_cuda: bool, uid: int | None, job: mmap.mmap, size: int, inherited: list[int],
-              events_w: int, output_w: int) -> None:
+def run_child(workdir: str, limits: dict, uses_cuda: bool, uid: int | None, job: mmap.mmap, size: int,
+              inherited: list[int], events_w: int, output_w: int) -> None:
     try:
         os.setsid()
         for fd in inherited:
@@ -180,14 +181,15 @@ def run_child(limits: dict, uses_cuda: bool, uid: int | None, job: mmap.mmap, si
         # stopped or leaves by os._exit, and in the order it was printed.
         sys.stdout = sys.stderr = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8",
                                                    errors="backslashreplace", write_through=True)
-        os.environ["TMPDIR"] = tempfile.tempdir = os.getcwd()
+        os.environ["TMPDIR"] = tempfile.tempdir = workdir
         harden.set_limits(limits, uses_cuda, dropping_uid=uid is not None)
         payload = job[:size]
         if uid is not None:
             harden.drop_to(uid)
         elif os.geteuid() == 0:
             harden.drop_capabilities()
-        harden.confine_files(harden.readable_paths(str(ROOT)), [os.getcwd()])
+        os.chdir(workdir)  # after the drop: the folder is the child's uid's, and root keeps no DAC override
+        harden.confine_files(harden.readable_paths(str(ROOT)), [workdir])
         harden.seccomp_filter()
         worker.run(wire.decode(payload), events_w)
     except BaseException:
