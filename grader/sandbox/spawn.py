@@ -189,6 +189,12 @@ def system_view() -> list[str]:
     return command
 
 
+def kit_copies() -> list[Path]:
+    """The kit's packages installed in a site-packages on sys.path (tox installs it so)."""
+    sites = {Path(entry).resolve() for entry in sys.path if Path(entry).name in SITE_FOLDERS}
+    return [site / name for site in sites for name in KIT_PACKAGES if (site / name).exists()]
+
+
 def python_folders() -> list[Path]:
     """The interpreter and its packages: sys.prefix, sys.base_prefix and the site-packages
     folders on sys.path (not every entry: the current folder may hold the submissions),
@@ -204,12 +210,15 @@ def python_folders() -> list[Path]:
 def beside_kit(path: Path) -> list[str]:
     """bwrap's arguments that show `path` read-only, except the kit: of a folder on the way to
     it, the other entries; of the kit, nothing (a checkout) or the other packages beside it
-    (installed in site-packages)."""
+    (installed in site-packages). A site-packages holding a copy of the kit (a venv inside the
+    checkout, as tox makes) shows the other packages only."""
     real = path.resolve()
-    if not ROOT.is_relative_to(real):
+    copies = kit_copies()
+    if not any(kit.is_relative_to(real) for kit in [ROOT, *copies]):
         return ["--ro-bind", str(path), str(path)]
     if real == ROOT and ROOT.name not in SITE_FOLDERS:
         return []
-    entries = [entry for entry in sorted(path.iterdir()) if real != ROOT or entry.name not in KIT_PACKAGES]
+    entries = [entry for entry in sorted(path.iterdir())
+               if entry.resolve() not in copies and not (real == ROOT and entry.name in KIT_PACKAGES)]
     return [arg for entry in entries
             for arg in (["--symlink", os.readlink(entry), str(entry)] if entry.is_symlink() else beside_kit(entry))]

@@ -203,11 +203,12 @@ def allow(libc: ctypes.CDLL, ruleset: int, path: str, access: int) -> None:
 def readable_paths(kit_root: str) -> list[str]:
     """The interpreter and its packages, without the kit itself: of the kit, only the grader's
     sandbox package, which the child runs (never the reference, the lesson or a .git)."""
-    paths = {sys.prefix, sys.base_prefix, *python_paths()}
-    found = [path for path in paths if os.path.realpath(path) != os.path.realpath(kit_root)]
-    if os.path.basename(kit_root) in ("site-packages", "dist-packages"):  # installed: the other packages are needed
-        found += [os.path.join(kit_root, name) for name in os.listdir(kit_root)
-                  if name not in KIT_PACKAGES and not name.startswith(".")]
+    found = []
+    for path in {sys.prefix, sys.base_prefix, *python_paths()}:
+        if not any(os.path.exists(os.path.join(path, name)) for name in KIT_PACKAGES):
+            found.append(path)
+        elif os.path.basename(path) in ("site-packages", "dist-packages"):  # the kit installed: not it, the rest
+            found += [os.path.join(path, name) for name in os.listdir(path) if name not in KIT_PACKAGES]
     grader = os.path.join(kit_root, "grader")
     return [*found, os.path.join(grader, "__init__.py"), os.path.join(grader, "sandbox")]
 
