@@ -14,8 +14,7 @@ from grader.lesson import API
 from grader.results import Status
 from grader.sandbox import wire
 from grader.sandbox.host import Sandbox
-from grader.sandbox.spawn import SOLUTIONS
-from tests.conftest import SEED, TEST_LIMITS, points_lost, write_submission
+from tests.conftest import ROOT, SEED, TEST_LIMITS, points_lost, write_submission
 
 pytestmark = pytest.mark.sandbox
 needs_bubblewrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (bwrap) is not installed")
@@ -106,7 +105,7 @@ def test_a_tensor_subclass_is_not_a_tensor(graded):
 def test_the_solutions_cannot_be_read(graded):
     thief = f"""
         namespace = {{}}
-        exec(open({str(SOLUTIONS / "autograd_basics.py")!r}).read(), namespace)
+        exec(open({str(ROOT / "solutions" / "autograd_basics.py")!r}).read(), namespace)
         return namespace["quadratic_grad"](x)
     """
     result = graded({"quadratic_grad": thief})

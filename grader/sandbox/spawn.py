@@ -21,7 +21,6 @@ from grader.results import Feedback
 from grader.sandbox import wire
 from grader.sandbox.child.harden import KIT_PACKAGES
 
-SOLUTIONS = ROOT / "solutions"
 PROBE_SECONDS = 20
 # The sandbox's /tmp, in memory, where each job's folder is: its size is the hard cap on what
 # a job can write (the zygote counts each job's files only every DISK_CHECK_SECONDS).
