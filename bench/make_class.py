@@ -7,9 +7,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.conftest import write_submission
-from tests.test_mistakes import CORRECT_VARIANTS, MISTAKES
+from tests.corpus import CORRECT_VARIANTS, MISTAKES
 
-KINDS = [{}, *CORRECT_VARIANTS.values(), *(bodies for bodies, _, _ in MISTAKES.values())]
+KINDS = [{}, *CORRECT_VARIANTS.values(), *(m.bodies for m in MISTAKES.values() if not m.preambles)]
 
 
 def make_class(folder: Path, count: int) -> list[Path]:

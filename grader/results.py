@@ -28,6 +28,8 @@ class Feedback:
     """the process misbehaved (hung, died, flooded): listed for the instructor"""
     debug: str = ""
     """for the instructor only: a grader error's traceback, what was wrong with a frame"""
+    blamed_on: tuple[str, ...] = ()
+    """the helpers that make this function fail (it passes with their references in their place)"""
 
 
 @dataclass(frozen=True)

@@ -227,7 +227,7 @@ def test_a_judge_that_raises_is_a_grader_error_kept_for_the_instructor(tmp_path,
                                            for c in public.PUBLIC])
     result = grade(write_submission(tmp_path / "s"), hidden=False, seed=SEED, sandbox=sandbox)
     predict = [r for r in result.results if r.function == "predict"]
-    assert [r.status for r in predict] == [Status.ERROR] and predict[0].feedback.message == "grader_error"
+    assert {r.status for r in predict} == {Status.ERROR} and predict[0].feedback.message == "grader_error"
     test = next(t for t in gradescope_results(result, "en")["tests"] if t["name"].startswith("predict"))
     assert "KeyError: 'a bug in the grader'" in test["extra_data"]["debug"]
     assert "a bug in the grader" not in test["output"]  # the student reads that the grader failed, not its trace

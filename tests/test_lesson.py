@@ -84,6 +84,6 @@ def test_every_docstring_speaks_english_and_chinese():
 
 def test_the_stored_reference_run_is_what_the_solutions_give():
     from grader.instructor.stubs import reference_training
-    from grader.report.figures import reference_run
+    from grader.lesson import reference_run
 
     assert reference_training() == reference_run(), "run `python -m grader stubs` after changing solutions/"

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from grader.load import load_submission
-from grader.sandbox.observations import TensorValue
+from grader.sandbox.observations import Repeated, TensorValue
 from grader.sandbox.records import Call, CallError, ErrorKind, Outcome
 from tests.conftest import ROOT
 
@@ -37,5 +37,6 @@ def test_a_call_for_an_unknown_module_function_is_missing(sandbox):
 
 
 def tensor(outcome: Outcome) -> TensorValue:
-    assert isinstance(outcome.observation, TensorValue), outcome
-    return outcome.observation
+    """The first answer of a `call` probe, which calls twice."""
+    assert isinstance(outcome.observation, Repeated) and isinstance(outcome.observation.value, TensorValue), outcome
+    return outcome.observation.value

@@ -13,7 +13,8 @@ import pytest
 from rich.console import Console
 
 from grader.grade import grade
-from grader.report import figures
+from grader.lesson import reference_run
+from grader.report import figures, function_points
 from grader.report.html import write_feedback_page
 from tests.browser import chromium_page, images_rendered, needs_chromium
 from tests.conftest import ROOT, SEED, write_submission
@@ -78,7 +79,8 @@ def test_the_feedback_page_shows_the_students_plots(tmp_path, sandbox, lang):
         assert images_rendered(page)
         assert page.locator("img").count() == 2  # train beside the reference, and plot_fit
         assert page.locator("#total b").inner_text() == f"{result.score:g}/{result.max_score:g}"
-        assert page.locator("[data-function='mse_loss']").inner_text() == "0/2"
+        got, worth = function_points(result)["mse_loss"]
+        assert got < worth and page.locator("[data-function='mse_loss']").inner_text() == f"{got:g}/{worth:g}"
 
 
 def test_chinese_plots_fall_back_to_english_without_a_cjk_font(monkeypatch):
@@ -87,7 +89,7 @@ def test_chinese_plots_fall_back_to_english_without_a_cjk_font(monkeypatch):
     assert text == figures.LABELS["en"] and style == {}
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing glyph would warn
-        figures.training_image(figures.reference_run(), "zh")
+        figures.training_image(reference_run(), "zh")
 
 
 @pytest.mark.skipif(figures.cjk_font() is None, reason="no CJK font installed (apt-get install fonts-wqy-microhei)")
@@ -96,7 +98,7 @@ def test_chinese_plots_use_the_installed_cjk_font():
     assert text == figures.LABELS["zh"] and style["font.sans-serif"] == [figures.cjk_font()]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        figures.training_image(figures.reference_run(), "zh")
+        figures.training_image(reference_run(), "zh")
 
 
 def test_the_terminal_table_reads_in_chinese(sandbox, tmp_path):

@@ -6,10 +6,10 @@ nbgrader gives the cell's points only when the check passes."""
 import os
 from types import SimpleNamespace
 
-from grader.grade import generator_for
 from grader.judge.verdict import verdict
 from grader.lesson.checks import Check, collect
 from grader.messages import default_language, hint, say
+from grader.plan import generator_for
 from grader.report import render
 from grader.sandbox import events
 from grader.sandbox.child.worker import run_call

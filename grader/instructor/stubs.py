@@ -5,9 +5,8 @@ import re
 from pathlib import Path
 
 from grader import ROOT
-from grader.lesson import API
+from grader.lesson import API, REFERENCE_RUN
 from grader.messages import LANGUAGES, hint, in_every_language
-from grader.report.figures import REFERENCE_RUN
 
 REGION = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n", re.MULTILINE | re.DOTALL

@@ -29,11 +29,12 @@ def show(got: Value) -> str:
 
 
 def show_tensor(data: torch.Tensor) -> str:
+    """Its values (the first six, flattened) and its shape."""
     if data.numel() == 1 and data.dim() == 0:
         return f"tensor({data.item():.4g})"
-    if data.numel() <= 6:
-        return f"tensor({[round(v, 4) for v in data.flatten().tolist()]}, shape {tuple(data.shape)})"
-    return f"a tensor of shape {tuple(data.shape)}"
+    values = ", ".join(f"{v:.4g}" for v in data.flatten()[:6].tolist())
+    more = ", …" if data.numel() > 6 else ""
+    return f"tensor([{values}{more}], shape {tuple(data.shape)})"
 
 
 def show_expected(expected: Any) -> str:
@@ -69,7 +70,7 @@ def tensor_structure_problem(got: Value, expected: torch.Tensor) -> Feedback | N
     if not isinstance(got, TensorValue):
         return Feedback("not_a_tensor", {"got": show(got)})
     if tuple(got.data.shape) != tuple(expected.shape):
-        return Feedback("wrong_shape", {"expected": tuple(expected.shape), "got": tuple(got.data.shape)})
+        return Feedback("wrong_shape", {"expected": show_expected(expected), "got": show(got)})
     if got.data.dtype != expected.dtype:
         return Feedback("wrong_dtype", {"expected": expected.dtype, "got": got.data.dtype})
     if got.device != expected.device.type:
@@ -107,3 +108,14 @@ def first_misconception(got: Value, candidates: dict[str, Any], atol: float = AT
     """The id of the first known wrong answer that the student's answer matches."""
     return next((key for key, wrong in candidates.items() if values_match(got, wrong, atol, rtol)), None)
 
+
+
+def same_value(first: Value, again: Value) -> bool:
+    """Whether two answers of the student's agree (a function called twice on the same inputs)."""
+    if isinstance(first, TensorValue) and isinstance(again, TensorValue):
+        return first.data.shape == again.data.shape and tensors_close(first.data, again.data, ATOL, RTOL)
+    if isinstance(first, SequenceValue) and isinstance(again, SequenceValue):
+        return len(first.items) == len(again.items) and all(map(same_value, first.items, again.items))
+    if isinstance(first, Scalar) and isinstance(again, Scalar) and first.type == again.type == "float":
+        return math.isclose(float(first.value), float(again.value), rel_tol=RTOL, abs_tol=ATOL)
+    return first == again

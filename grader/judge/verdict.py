@@ -3,9 +3,11 @@
 import traceback
 from typing import Any
 
+from grader.judge.compare import same_value, show
 from grader.lesson.checks import Check
 from grader.results import Feedback, Status
 from grader.sandbox.host import Limits
+from grader.sandbox.observations import Observation, Repeated
 from grader.sandbox.records import DISK_BYTES, DISK_ENTRIES, CallError, ErrorKind, ExceptionInfo, Outcome
 from grader.sandbox.wire import to_device
 
@@ -18,10 +20,21 @@ def verdict(check: Check, device: str, inputs: Any, outcome: Outcome) -> Verdict
         return failure(check, outcome.error)
     try:
         inputs = to_device(inputs, device)
-        feedback = check.judge(check, outcome.observation, check.expect(inputs, device), inputs)
+        feedback = judged(check, outcome.observation, check.expect(inputs, device), inputs)
     except Exception:  # a bug in the grader: kept for the instructor, never the student's fault
         return Status.ERROR, Feedback("grader_error", debug=traceback.format_exc())
     return (Status.FAIL, feedback) if feedback else (Status.PASS, None)
+
+
+def judged(check: Check, observation: Observation | None, expected: Any, inputs: Any) -> Feedback | None:
+    """The check's judgement; of a call made twice, the first answer's, then whether the second agrees."""
+    if not isinstance(observation, Repeated):
+        return check.judge(check, observation, expected, inputs)
+    found = check.judge(check, observation.value, expected, inputs)
+    if found is None and not same_value(observation.value, observation.again):
+        shown = {"first": show(observation.value), "again": show(observation.again)}
+        return Feedback("answer_changed", shown, "keeps_state")
+    return found
 
 
 def failure(check: Check, error: CallError) -> Verdict:

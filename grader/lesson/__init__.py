@@ -1,5 +1,9 @@
 """Facts about the lesson that the grader needs: the students' API in lesson order."""
 
+import json
+from functools import cache
+from pathlib import Path
+
 API: dict[str, tuple[str, ...]] = {
     "autograd_basics": ("quadratic_grad", "chain_rule_grads", "quadratic_grad_by_hand"),
     "linear_regression": (
@@ -18,3 +22,12 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {"train": ("predict", "mse_loss", "sgd_
 BY_HAND: tuple[str, ...] = ("quadratic_grad_by_hand", "mse_grads")
 # ...and these must let autograd do the work (call backward or torch.autograd.grad).
 WITH_AUTOGRAD: tuple[str, ...] = ("quadratic_grad", "chain_rule_grads")
+
+REFERENCE_RUN = Path(__file__).parent / "reference_run.json"
+
+
+@cache
+def reference_run() -> dict:
+    """w, b and the losses of the reference train() on make_data(): written by
+    `python -m grader stubs` from solutions/, so students' copies need no solutions."""
+    return json.loads(REFERENCE_RUN.read_text("utf-8"))

@@ -1,8 +1,8 @@
 """Step 5: writers, one per format, each a function over a Grade."""
 
-from grader.lesson import DEPENDS_ON, FUNCTIONS
+from grader.lesson import FUNCTIONS
 from grader.messages import claim, explain, hint, say
-from grader.results import CheckResult, Feedback, Grade, Status
+from grader.results import Feedback, Grade, Status
 
 
 def render(feedback: Feedback, lang: str) -> str:
@@ -26,15 +26,9 @@ def function_feedback(grade: Grade, function: str, lang: str) -> str:
     first = failing[0]
     assert first.feedback is not None  # every check that did not pass says why
     lines = [f"{claim(first.claim, lang)} ({first.device}): {render(first.feedback, lang)}"]
-    if first.status is Status.NOT_ATTEMPTED or first.feedback.misconception is None:
+    if not first.feedback.blamed_on and (first.status is Status.NOT_ATTEMPTED or first.feedback.misconception is None):
         lines.append(say("hint", lang, hint=hint(function, 1, lang)))
-    lines.extend(dependency_notes(grade, function, lang))
     return "\n".join(lines)
-
-
-def dependency_notes(grade: Grade, function: str, lang: str) -> list[str]:
-    broken = [h for h in DEPENDS_ON.get(function, ()) if not passed(grade.results, h)]
-    return [say("depends_on", lang, function=function, helpers=", ".join(broken))] if broken else []
 
 
 def function_points(grade: Grade) -> dict[str, tuple[float, float]]:
@@ -45,6 +39,3 @@ def function_points(grade: Grade) -> dict[str, tuple[float, float]]:
         points[result.function] = (got + result.score, worth + result.max_score)
     return points
 
-
-def passed(results: list[CheckResult], function: str) -> bool:
-    return all(r.status is Status.PASS for r in results if r.function == function)

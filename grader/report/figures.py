@@ -8,20 +8,19 @@ import json
 import threading
 from collections.abc import Callable
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any, TypeGuard
 
 import matplotlib
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from grader.lesson import reference_run
 from grader.lesson.checks import lesson_data
 from grader.messages import LANGUAGES, entry, figure_labels, needs_cjk_font
 from grader.results import CheckResult, Grade
-from grader.sandbox.observations import Axes, FigureDrawn, Scalar, SequenceValue, TensorValue
+from grader.sandbox.observations import Axes, FigureDrawn, Repeated, Scalar, SequenceValue, TensorValue
 
 MAX_AXES_DRAWN = 4
-REFERENCE_RUN = Path(__file__).parent.parent / "lesson" / "reference_run.json"
 CJK_FONTS = (
     "Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
     "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN",
@@ -58,12 +57,6 @@ def notebook_fonts() -> str:
             matplotlib.rcParams.update(style)
             titles.append(entry("notebook", "plot_title", lang))
     return " ".join([*titles, entry("notebook", "plot_title", "en")])
-
-
-def reference_run() -> dict:
-    """w, b and the losses of the reference train() on make_data(): written by
-    `python -m grader stubs` from solutions/, so students' copies need no solutions."""
-    return json.loads(REFERENCE_RUN.read_text("utf-8"))
 
 
 RENDERING = threading.Lock()  # matplotlib's rc settings are global: one figure at a time
@@ -145,7 +138,7 @@ def rounded(value: Any) -> Any:
 def student_training(grade: Grade) -> dict | None:
     """The student's (w, b, losses) on the lesson's data, from the public train check."""
     found = first_public(grade, "train")
-    observation = found.observation if found else None
+    observation = found.observation.value if found and isinstance(found.observation, Repeated) else None
     if not (isinstance(observation, SequenceValue) and len(observation.items) == 3):
         return None
     w, b, losses = observation.items

@@ -64,12 +64,23 @@ Value = TensorValue | Scalar | NoneValue | SequenceValue | Opaque
 
 
 @dataclass(frozen=True)
-class LossBackward:
-    """mse_loss on a leaf y_pred, then backward (when the loss allowed it)."""
+class Repeated:
+    """The same call made twice, on fresh copies of the same inputs."""
 
-    loss: Value
-    grad: Value
-    """y_pred.grad afterwards"""
+    value: Value
+    """what the first call returned"""
+    again: Value
+    """what the second returned: a function without state returns the same"""
+
+
+@dataclass(frozen=True)
+class Backward:
+    """The function called on leaves that require grad, then backward through its sum
+    (when what it returned was attached to a graph)."""
+
+    returned: Value
+    grads: SequenceValue
+    """each leaf's .grad afterwards: None where backward did not reach it"""
 
 
 @dataclass(frozen=True)
@@ -92,9 +103,9 @@ class Zeroing:
 @dataclass(frozen=True)
 class Axes:
     scatters: tuple[torch.Tensor, ...]
-    """each an (n, 2) tensor of the points of a scatter"""
+    """each an (n, 2) tensor of points drawn unjoined: a scatter, or plot(x, y, "o")"""
     lines: tuple[torch.Tensor, ...]
-    """each an (n, 2) tensor of the points of a line"""
+    """each an (n, 2) tensor of the points of a joined line"""
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,7 @@ class NotAFigure:
     returned: Value
 
 
-Observation = Value | LossBackward | Step | Zeroing | FigureDrawn | NotAFigure
+Observation = Value | Repeated | Backward | Step | Zeroing | FigureDrawn | NotAFigure
 
 SCALARS = {"float": float, "int": int, "bool": bool, "str": str}
 
@@ -142,8 +153,12 @@ def field(data: Any, name: str, kind: type) -> Any:
     return data[name]
 
 
-def loss_backward(data: Any) -> LossBackward:
-    return LossBackward(value(field(data, "loss", dict)), value(field(data, "grad", dict)))
+def repeated(data: Any) -> Repeated:
+    return Repeated(value(field(data, "value", dict)), value(field(data, "again", dict)))
+
+
+def backward(data: Any) -> Backward:
+    return Backward(value(field(data, "returned", dict)), sequence(field(data, "grads", dict)))
 
 
 def step(data: Any) -> Step:
@@ -182,8 +197,8 @@ def points(items: list) -> tuple[torch.Tensor, ...]:
 
 
 DECODERS: dict[str, Callable[[Any], Observation]] = {
-    "call": value, "call_each": value, "loss_backward": loss_backward, "sgd_step": step, "zero_grads": zeroing,
-    "plot_fit": plot,
+    "call": repeated, "call_each": value, "call_replacing": value, "backward": backward, "sgd_step": step,
+    "zero_grads": zeroing, "plot_fit": plot,
 }
 
 

@@ -6,6 +6,7 @@ observation. Public checks expect the tutorial's own numbers; hidden checks draw
 random inputs and expect what the reference solutions and autograd compute.
 """
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -22,6 +23,25 @@ from grader.results import Feedback
 
 Inputs = dict[str, Any]
 Judge = Callable[["Check", Any, Any, Inputs], Feedback | None]
+
+# The PyTorch errors a learner meets in this lesson, by a piece of their message, and the
+# mistake each points to; a check's own `errors` come first.
+COMMON_ERRORS: tuple[tuple[str, str], ...] = (
+    ("a leaf Variable that requires grad is being used in an in-place operation", "update_outside_no_grad"),
+    ("backward through the graph a second time", "backward_twice"),
+    ("Can't call numpy() on Tensor that requires grad", "numpy_needs_detach"),
+    ("does not require grad and does not have a grad_fn", "cut_from_graph"),
+    ("has no attribute 'zero_'", "none_value"),
+    ("'NoneType' and", "none_value"),
+    ("and 'NoneType'", "none_value"),
+    ("does not support the context manager protocol", "no_grad_not_called"),
+    ("__enter__", "no_grad_not_called"),  # the same mistake, as Python 3.10 says it
+    ("must match the size of tensor", "shape_mismatch"),
+    ("Expected all tensors to be on the same device", "device_mismatch"),
+    ("can't convert cuda", "numpy_on_cuda"),
+    ("grad can be implicitly created only for scalar outputs", "loss_not_scalar"),
+    ("Only Tensors of floating point and complex dtype can require gradients", "integer_leaf"),
+)
 
 
 def judge_returns(check: "Check", got: Any, expected: Any, inputs: Inputs) -> Feedback | None:
@@ -54,7 +74,7 @@ class Check:
         return replace(found, misconception=mistake) if mistake else found
 
     def misconception_of_error(self, message: str) -> str | None:
-        return next((m for text, m in self.errors if text in message), None)
+        return next((m for text, m in self.errors + COMMON_ERRORS if text in message), None)
 
 
 def collect(hidden: bool) -> list[Check]:
@@ -84,6 +104,17 @@ def reference_module(module: str, solutions: Path = ROOT / "solutions") -> Modul
     loaded.__file__ = str(file)
     exec(compile(file.read_text("utf-8"), str(file), "exec"), loaded.__dict__)
     return loaded
+
+
+def reference_source(function: str) -> str | None:
+    """The source of `function`'s reference, where the solutions are at hand (not in a
+    student's copy of the kit)."""
+    file = ROOT / "solutions" / f"{MODULE_OF[function]}.py"
+    if not file.is_file():
+        return None
+    source = file.read_text("utf-8")
+    node = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == function)
+    return ast.get_source_segment(source, node)
 
 
 def lesson_data(n: int = 100, noise: float = 2.0, seed: int = 42) -> tuple[torch.Tensor, torch.Tensor]:

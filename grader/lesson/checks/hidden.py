@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from grader.judge.compare import problem
+from grader.judge.compare import problem, show, show_expected
 from grader.lesson.checks import Check, Inputs, lesson_data, reference
 from grader.lesson.checks.public import (
     NOT_DIFFERENTIABLE,
@@ -18,7 +18,7 @@ from grader.lesson.checks.public import (
     sgd_wrong_answers,
 )
 from grader.results import Feedback
-from grader.sandbox.observations import LossBackward, TensorValue
+from grader.sandbox.observations import Backward, TensorValue
 
 SHAPES = [(), (7,), (3, 4), (2, 3, 2)]
 
@@ -66,18 +66,18 @@ def parameter_grads(inputs: Inputs, mistake: Callable) -> list[tuple]:
     ]
 
 
-def judge_differentiable_loss(check: Check, got: LossBackward, expected: dict, inputs: Inputs) -> Feedback | None:
-    found = problem(got.loss, expected["loss"])
+def judge_differentiable_loss(check: Check, got: Backward, expected: dict, inputs: Inputs) -> Feedback | None:
+    found = problem(got.returned, expected["loss"])
     if found:
-        return check.misconception_in(found, got.loss, inputs)
-    if not (isinstance(got.loss, TensorValue) and got.loss.has_graph):
-        return Feedback("not_differentiable", misconception="detached_loss")
-    found = problem(got.grad, expected["grad"])
-    return found and Feedback("wrong_loss_grad", found.params)
+        return check.misconception_in(found, got.returned, inputs)
+    if not (isinstance(got.returned, TensorValue) and got.returned.has_graph):
+        return Feedback("cut_from_graph", misconception="detached_loss")
+    found = problem(got.grads, [expected["grad"]])
+    return found and Feedback("wrong_loss_grad", {"expected": show_expected(expected["grad"]), "got": show(got.grads)})
 
 
 def differentiable_loss_expectation(inputs: Inputs, device: str) -> dict:
-    y_pred, y_true = inputs["y_pred"], inputs["y_true"]
+    y_pred, y_true = inputs["args"]
     (grad,) = autograd_grads(lambda p: ((p - y_true) ** 2).mean(), y_pred)
     return {"loss": reference("mse_loss")(y_pred, y_true), "grad": grad}
 
@@ -114,6 +114,7 @@ def training_mistakes(inputs: Inputs) -> dict:
         "grad_accumulates": training_without_zeroing(x, y, **kwargs),
         "ignores_lr": reference_training(x, y, epochs=kwargs["epochs"]),
         "ignores_epochs": reference_training(x, y, lr=kwargs["lr"]),
+        "ignores_arguments": reference_training(x, y),
     }
 
 
@@ -121,7 +122,7 @@ def plot_inputs(generator: torch.Generator) -> Inputs:
     n, epochs = integer(generator, 10, 80), integer(generator, 5, 50)
     x, y = regression_case(generator, n, 1)[:2]
     losses = (uniform(generator, epochs, low=0, high=50).sort(descending=True).values).tolist()
-    return {"args": [x, y, uniform(generator), uniform(generator), losses]}
+    return {"args": [x, y, uniform(generator), uniform(generator), losses], "leaves": [2, 3]}
 
 
 def random_params(generator: torch.Generator) -> list[torch.Tensor]:
@@ -156,7 +157,7 @@ HIDDEN = [
         hidden=True, probe="call_each",
         inputs=lambda g: {"cases": [[uniform(g, *shape)] for shape in SHAPES], "no_grad": True},
         expect=lambda inputs, device: [autograd_grads(quadratic, *case)[0] for case in inputs["cases"]],
-        wrong_answers=lambda inputs: {"returned_function_value": each(quadratic, inputs)},
+        wrong_answers=lambda inputs: {"function_value_by_hand": each(quadratic, inputs)},
         errors=((NOT_DIFFERENTIABLE, "used_autograd"),),
     ),
     Check(
@@ -180,9 +181,9 @@ HIDDEN = [
     ),
     Check(
         "mse_loss", "returns a 0-d tensor that autograd can differentiate", 2, hidden=True,
-        probe="loss_backward", judge=judge_differentiable_loss, expect=differentiable_loss_expectation,
-        inputs=lambda g: {"y_pred": uniform(g, 30, 1), "y_true": uniform(g, 30, 1)},
-        wrong_answers=lambda inputs: {"python_number": float(((inputs["y_pred"] - inputs["y_true"]) ** 2).mean())},
+        probe="backward", judge=judge_differentiable_loss, expect=differentiable_loss_expectation,
+        inputs=lambda g: {"args": [uniform(g, 30, 1), uniform(g, 30, 1)], "leaves": [0]},
+        wrong_answers=lambda inputs: {"python_number": float(((inputs["args"][0] - inputs["args"][1]) ** 2).mean())},
     ),
     Check(
         "mse_grads", "matches autograd on random data and parameters, autograd off", 3, hidden=True,

@@ -6,12 +6,15 @@ Students see these checks and their code; they expect constants, never the refer
 import torch
 
 from grader.judge.compare import problem, show
-from grader.lesson.checks import Check, Inputs, lesson_data, on
+from grader.lesson import reference_run
+from grader.lesson.checks import Check, Inputs, Judge, lesson_data, on
 from grader.results import Feedback
 from grader.sandbox.observations import (
+    Backward,
     FigureDrawn,
     NoneValue,
     NotAFigure,
+    Opaque,
     SequenceValue,
     Step,
     TensorValue,
@@ -69,6 +72,22 @@ def accumulated(inputs: Inputs) -> dict:
     return {"grad_accumulates": [a + b for a, b in zip(inputs["first"], inputs["second"])]}
 
 
+def attached(misconception: str) -> Judge:
+    """A judge of the `backward` probe: what came back is a tensor on the graph, and
+    backward through it reaches every leaf."""
+
+    def judge(check: Check, got: Backward, expected: None, inputs: Inputs) -> Feedback | None:
+        if not isinstance(got.returned, TensorValue):
+            return Feedback("not_a_tensor", {"got": show(got.returned)})
+        if not got.returned.has_graph:
+            return Feedback("cut_from_graph", misconception=misconception)
+        if any(isinstance(grad, NoneValue) for grad in got.grads.items):
+            return Feedback("backward_misses_leaf", misconception=misconception)
+        return None
+
+    return judge
+
+
 def judge_weights(check: Check, got: Value, expected: tuple, inputs: Inputs) -> Feedback | None:
     """train's (w, b), ignoring the losses (another check looks at those)."""
     if isinstance(got, SequenceValue) and len(got.items) == 3:
@@ -86,6 +105,8 @@ def judge_losses(check: Check, got: Value, expected: tuple, inputs: Inputs) -> F
     if not isinstance(losses, SequenceValue) or losses.type != "list" or len(losses.items) != count:
         shown = len(losses.items) if isinstance(losses, SequenceValue) else show(losses)
         return Feedback("wrong_length", {"expected": count, "got": shown}, "ignores_epochs")
+    if tensor := next((item for item in losses.items if isinstance(item, TensorValue)), None):
+        return Feedback("not_a_float", {"got": show(tensor)}, "losses_as_tensors")
     ends = SequenceValue("list", (losses.items[0], losses.items[-1]))
     found = problem(ends, [first, last], *check.tolerance)
     return found and check.misconception_in(found, ends, inputs)
@@ -93,7 +114,7 @@ def judge_losses(check: Check, got: Value, expected: tuple, inputs: Inputs) -> F
 
 def judge_plot(check: Check, got: FigureDrawn | NotAFigure, expected: Inputs, inputs: Inputs) -> Feedback | None:
     if isinstance(got, NotAFigure):
-        return Feedback("not_a_figure", {"got": show(got.returned)}, "figure_not_returned")
+        return Feedback("not_a_figure", {"got": show(got.returned)}, figure_mistake(got.returned))
     axes = got.axes
     if len(axes) != 2:
         return Feedback("wrong_axes_count", {"got": len(axes)})
@@ -104,11 +125,20 @@ def judge_plot(check: Check, got: FigureDrawn | NotAFigure, expected: Inputs, in
         return Feedback("no_data_scatter", {"expected": len(x)})
     w, b = float(expected["w"]), float(expected["b"])
     if not any(on_line(line, w, b) for line in with_data[0].lines):
-        return Feedback("no_fitted_line", {"expected": f"{w:.3f}x + {b:.3f}"})
+        without_b = any(on_line(line, w, 0.0) for line in with_data[0].lines)
+        return Feedback("no_fitted_line", {"expected": f"{w:.3f}x + {b:.3f}"}, "missing_bias" if without_b else None)
     other = axes[1] if with_data[0] is axes[0] else axes[0]
     losses = torch.tensor(expected["losses"], dtype=torch.float64)
     if not any(len(line) == len(losses) and torch.allclose(line[:, 1], losses, 1e-4, 1e-4) for line in other.lines):
         return Feedback("no_loss_curve", {"expected": len(losses)})
+    return None
+
+
+def figure_mistake(returned: Value) -> str | None:
+    if isinstance(returned, NoneValue):
+        return "figure_not_returned"
+    if isinstance(returned, SequenceValue) and Opaque("Figure") in returned.items:
+        return "returned_figure_and_axes"
     return None
 
 
@@ -124,9 +154,9 @@ def on_line(line: torch.Tensor, w: float, b: float) -> bool:
 
 
 def plot_inputs(generator: torch.Generator) -> Inputs:
-    x, y = lesson_data()
-    losses = [161.1 * 0.9**epoch + 3.9 for epoch in range(100)]
-    return {"args": [x, y, torch.tensor(2.0668), torch.tensor(0.6556), losses]}
+    """What the lesson hands plot_fit: train's w and b (leaves that require grad) and its losses."""
+    run = reference_run()
+    return {"args": [*lesson_data(), torch.tensor(run["w"]), torch.tensor(run["b"]), run["losses"]], "leaves": [2, 3]}
 
 
 def plot_expectation(inputs: Inputs, device: str) -> Inputs:
@@ -138,6 +168,28 @@ def lesson_args(generator: torch.Generator) -> Inputs:
     return {"args": list(lesson_data())}
 
 
+def prediction_inputs(generator: torch.Generator) -> Inputs:
+    return {"args": [lesson_data()[0], torch.tensor(2.0), torch.tensor(1.0)], "leaves": [1, 2]}
+
+
+def loss_inputs(generator: torch.Generator) -> Inputs:
+    """Targets that are not constant: against constant ones an (N,) prediction broadcast
+    against the (N, 1) column gives the right mean by accident."""
+    return {"args": [torch.tensor([[1.0], [2.0], [3.0]]), torch.tensor([[2.0], [0.0], [3.0]])], "leaves": [0]}
+
+
+def flat_loss_inputs(generator: torch.Generator) -> Inputs:
+    return {"args": [arg.flatten() for arg in loss_inputs(generator)["args"]]}
+
+
+def loss_mistakes(inputs: Inputs) -> dict:
+    return {
+        "python_number": 5 / 3, "sum_not_mean": torch.tensor(5.0), "missing_square": torch.tensor(1 / 3),
+        "root_mean_square": torch.tensor((5 / 3) ** 0.5), "broadcast_to_matrix": torch.tensor(7 / 3),
+        "missing_mean": (inputs["args"][0] - inputs["args"][1]) ** 2,
+    }
+
+
 PUBLIC = [
     Check(
         "quadratic_grad", "gives dy/dx = 7 at x = 2, as in the tutorial", 2,
@@ -145,7 +197,7 @@ PUBLIC = [
         expect=lambda inputs, device: on(device, 7.0),
         wrong_answers=lambda inputs: {
             "grad_of_non_leaf": None, "python_number": 7.0, "returned_function_value": torch.tensor(11.0),
-            "missing_constant": torch.tensor(4.0),
+            "missing_constant": torch.tensor(4.0), "backward_twice": torch.tensor(14.0),
         },
     ),
     Check(
@@ -156,6 +208,7 @@ PUBLIC = [
             "tutorial_13": (torch.tensor(12.0), torch.tensor(13.0)),
             "swapped": (torch.tensor(10.0), torch.tensor(12.0)),
             "python_number": (12.0, 10.0),
+            "backward_twice": (torch.tensor(24.0), torch.tensor(20.0)),
         },
     ),
     Check(
@@ -163,25 +216,36 @@ PUBLIC = [
         inputs=lambda g: {"args": [torch.tensor([0.0, 1.0, 2.0])], "no_grad": True},
         expect=lambda inputs, device: on(device, 3.0, 5.0, 7.0),
         wrong_answers=lambda inputs: {
-            "returned_function_value": torch.tensor([1.0, 5.0, 11.0]),
+            "function_value_by_hand": torch.tensor([1.0, 5.0, 11.0]),
             "missing_constant": torch.tensor([0.0, 2.0, 4.0]),
         },
         errors=((NOT_DIFFERENTIABLE, "used_autograd"),),
     ),
     Check(
         "predict", "gives w*x + b as an (N, 1) column for the lesson's x, w = 2, b = 1", 2,
-        inputs=lambda g: {"args": [lesson_data()[0], torch.tensor(2.0), torch.tensor(1.0)]},
+        inputs=prediction_inputs,
         expect=lambda inputs, device: 2 * inputs["args"][0] + 1,
-        wrong_answers=lambda inputs: {"flattened_column": (2 * inputs["args"][0] + 1).flatten()},
+        wrong_answers=lambda inputs: {
+            "flattened_column": (2 * inputs["args"][0] + 1).flatten(), "missing_bias": 2 * inputs["args"][0],
+            "bias_subtracted": 2 * inputs["args"][0] - 1,
+        },
     ),
     Check(
-        "mse_loss", "gives 5/3 for predictions [1, 2, 3] against targets [1, 1, 1]", 2,
-        inputs=lambda g: {"args": [torch.tensor([[1.0], [2.0], [3.0]]), torch.ones(3, 1)]},
-        expect=lambda inputs, device: on(device, 5 / 3),
-        wrong_answers=lambda inputs: {
-            "python_number": 5 / 3, "sum_not_mean": torch.tensor(5.0), "missing_square": torch.tensor(1.0),
-            "root_mean_square": torch.tensor((5 / 3) ** 0.5),
-        },
+        "predict", "stays on the graph: backward from the prediction reaches w and b", 1,
+        probe="backward", inputs=prediction_inputs, expect=lambda inputs, device: None,
+        judge=attached("detached_prediction"),
+    ),
+    Check(
+        "mse_loss", "gives 5/3 for predictions [1, 2, 3] against targets [2, 0, 3]", 2,
+        inputs=loss_inputs, expect=lambda inputs, device: on(device, 5 / 3), wrong_answers=loss_mistakes,
+    ),
+    Check(
+        "mse_loss", "gives the same 5/3 for (N,) vectors as for (N, 1) columns", 1,
+        inputs=flat_loss_inputs, expect=lambda inputs, device: on(device, 5 / 3), wrong_answers=loss_mistakes,
+    ),
+    Check(
+        "mse_loss", "stays on the graph: backward from the loss reaches y_pred", 1,
+        probe="backward", inputs=loss_inputs, expect=lambda inputs, device: None, judge=attached("detached_loss"),
     ),
     Check(
         "mse_grads", "gives (-26/3, -6) for x = [0, 1, 2], y = [1, 3, 5] at w = b = 0, autograd off", 2,
@@ -215,7 +279,21 @@ PUBLIC = [
         "train", "reaches w ≈ 2.067, b ≈ 0.656 on the lesson's data (100 epochs, lr 0.01)", 3,
         inputs=lesson_args, judge=judge_weights, tolerance=(1e-3, 1e-3),
         expect=lambda inputs, device: (on(device, 2.0668342), on(device, 0.6555757)),
-        wrong_answers=lambda inputs: {"grad_accumulates": (torch.tensor(3.4534614), torch.tensor(0.7850475))},
+        wrong_answers=lambda inputs: {
+            "grad_accumulates": (torch.tensor(3.4534614), torch.tensor(0.7850475)),
+            # the same loop with a step after every single point, and with lr / N
+            "step_per_sample": (torch.tensor(2.7355983), torch.tensor(0.0144056)),
+            "lr_divided_by_n": (torch.tensor(1.0520526), torch.tensor(0.1625421)),
+        },
+    ),
+    Check(
+        "train", "uses the lr and epochs it is given: w ≈ 2.105, b ≈ 0.400 after 10 epochs at lr 0.02", 1,
+        inputs=lambda g: {"args": list(lesson_data()), "kwargs": {"lr": 0.02, "epochs": 10}},
+        judge=judge_weights, tolerance=(1e-3, 1e-3),
+        expect=lambda inputs, device: (on(device, 2.1051505), on(device, 0.4000511)),
+        wrong_answers=lambda inputs: {
+            "ignores_arguments": (torch.tensor(2.0668342), torch.tensor(0.6555757)),
+        },
     ),
     Check(
         "train", "returns 100 losses as Python floats, each taken before its update", 2,

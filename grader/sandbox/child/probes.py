@@ -5,6 +5,7 @@ Each probe calls the function on inputs that the grader made and returns plain d
 the grader's own process. They hold no expected answers.
 """
 
+import types
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -35,8 +36,29 @@ def leaf(value: torch.Tensor) -> torch.Tensor:
 
 
 def call(function: Callable, inputs: dict) -> dict:
+    """Twice, on fresh copies of the inputs: a function that keeps state (a leaf at module
+    level whose grad accumulates, a cache) answers differently the second time."""
     with autograd_switch(inputs):
-        return describe(function(*inputs["args"], **inputs.get("kwargs", {})))
+        value = describe(function(*copied(inputs["args"]), **inputs.get("kwargs", {})))
+        again = describe(function(*copied(inputs["args"]), **inputs.get("kwargs", {})))
+    return {"value": value, "again": again}
+
+
+def copied(args: list) -> list:
+    return [arg.detach().clone().requires_grad_(arg.requires_grad) if isinstance(arg, torch.Tensor) else arg
+            for arg in args]
+
+
+def call_replacing(function: Callable, inputs: dict) -> Any:
+    """The function with some of the helpers it calls replaced (sources the grader sent):
+    if it passes then, those helpers are what broke it."""
+    namespace = dict(function.__globals__)
+    for source in inputs["replace"]:
+        exec(compile(source, "<helper>", "exec"), namespace)
+    replaced = types.FunctionType(function.__code__, namespace, function.__name__, function.__defaults__,
+                                  function.__closure__)
+    replaced.__kwdefaults__ = function.__kwdefaults__
+    return describe(replaced(*inputs["args"], **inputs.get("kwargs", {})))
 
 
 def call_each(function: Callable, inputs: dict) -> dict:
@@ -49,12 +71,17 @@ def autograd_switch(inputs: dict) -> AbstractContextManager:
     return torch.no_grad() if inputs.get("no_grad") else nullcontext()
 
 
-def loss_backward(function: Callable, inputs: dict) -> dict:
-    y_pred = leaf(inputs["y_pred"])
-    loss = function(y_pred, inputs["y_true"])
-    if isinstance(loss, torch.Tensor) and loss.requires_grad and loss.numel() == 1:
-        loss.sum().backward()
-    return {"loss": describe(loss), "grad": describe(y_pred.grad)}
+def with_leaves(inputs: dict) -> list:
+    """The arguments, those listed in "leaves" made leaves that require grad (as train's w and b)."""
+    return [leaf(arg) if index in inputs.get("leaves", ()) else arg for index, arg in enumerate(inputs["args"])]
+
+
+def backward(function: Callable, inputs: dict) -> dict:
+    args = with_leaves(inputs)
+    returned = function(*args)
+    if isinstance(returned, torch.Tensor) and returned.requires_grad:
+        returned.sum().backward()
+    return {"returned": describe(returned), "grads": describe([args[index].grad for index in inputs["leaves"]])}
 
 
 def sgd_step(function: Callable, inputs: dict) -> dict:
@@ -81,18 +108,24 @@ def linear_form(params: list[torch.Tensor], coefficients: list[torch.Tensor]) ->
 
 
 def plot_fit(function: Callable, inputs: dict) -> dict:
-    figure = function(*inputs["args"])
+    figure = function(*with_leaves(inputs))
     if not isinstance(figure, Figure):
         return {"figure": describe(figure)}
     axes = [
         {
-            "scatters": [points(c.get_offsets()) for c in ax.collections],
-            "lines": [points(line.get_xydata()) for line in ax.lines],
+            "scatters": [points(c.get_offsets()) for c in ax.collections]
+            + [points(line.get_xydata()) for line in ax.lines if not joined(line)],
+            "lines": [points(line.get_xydata()) for line in ax.lines if joined(line)],
         }
         for ax in figure.axes
     ]
     pyplot.close(figure)
     return {"figure": {"kind": "figure"}, "axes": axes}
+
+
+def joined(line: Any) -> bool:
+    """plot(x, y, "o") draws markers with no line between them: points, as a scatter."""
+    return line.get_linestyle() not in ("None", "none", "", " ")
 
 
 def points(xy: Any) -> torch.Tensor:
@@ -101,5 +134,5 @@ def points(xy: Any) -> torch.Tensor:
 
 PROBES: dict[str, Probe] = {
     probe.__name__: probe
-    for probe in (call, call_each, loss_backward, sgd_step, zero_grads, plot_fit)
+    for probe in (call, call_each, call_replacing, backward, sgd_step, zero_grads, plot_fit)
 }
