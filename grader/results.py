@@ -5,6 +5,20 @@ from enum import Enum
 from typing import Any
 
 
+@dataclass(frozen=True)
+class Expected:
+    """What a check expected: a tensor, a Python number, None, or a tuple or list of these."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Names:
+    """Names of functions or calls, read as a list in the sentence ("predict and mse_loss")."""
+
+    items: tuple[str, ...]
+
+
 class Status(str, Enum):
     PASS = "pass"
     FAIL = "fail"  # ran, but the answer or the behaviour is wrong

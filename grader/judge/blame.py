@@ -11,7 +11,7 @@ from grader.judge.verdict import Verdict, verdict
 from grader.lesson import DEPENDS_ON
 from grader.lesson.checks import reference_source
 from grader.plan import Planned
-from grader.results import Feedback, Status
+from grader.results import Feedback, Names, Status
 from grader.sandbox.records import Call, Outcome
 
 RunCalls = Callable[[list[Call]], dict[int, Outcome]]
@@ -26,7 +26,7 @@ def blamed(plan: list[Planned], verdicts: list[Verdict], run_calls: RunCalls) ->
         culprits = find_culprits(failing, helpers, failed(plan, verdicts), run_calls)
         if culprits:
             reason = first_feedback(plan, verdicts, culprits[0]) or Feedback(
-                "fixed_by_reference", {"function": function, "helpers": ", ".join(culprits)})
+                "fixed_by_reference", {"function": function, "helpers": Names(tuple(culprits))})
             verdicts = [blame(v, function, culprits, reason) if step.check.function == function else v
                         for step, v in zip(plan, verdicts)]
     return verdicts
@@ -73,5 +73,5 @@ def blame(found: Verdict, function: str, culprits: list[str], reason: Feedback) 
     if status is Status.PASS:
         return found
     detail = feedback.detail if feedback else ""
-    params = {"function": function, "helpers": ", ".join(culprits)}
+    params = {"function": function, "helpers": Names(tuple(culprits))}
     return status, Feedback("caused_by_helper", params, detail=detail, cause=reason, blamed_on=tuple(culprits))

@@ -9,47 +9,17 @@ from typing import Any
 
 import torch
 
-from grader.results import Feedback
+from grader.results import Expected, Feedback
 from grader.sandbox.observations import NoneValue, Scalar, SequenceValue, TensorValue, Value
 
 ATOL = RTOL = 1e-4
-
-
-def show(got: Value) -> str:
-    """A short, readable rendering of a returned value."""
-    if isinstance(got, TensorValue):
-        return show_tensor(got.data)
-    if isinstance(got, Scalar):
-        return f"{got.value!r} (a Python {got.type})"
-    if isinstance(got, SequenceValue):
-        return "(" + ", ".join(show(item) for item in got.items[:6]) + ")"
-    if isinstance(got, NoneValue):
-        return "None"
-    return f"an object of type {got.type}"
-
-
-def show_tensor(data: torch.Tensor) -> str:
-    """Its values (the first six, flattened) and its shape."""
-    if data.numel() == 1 and data.dim() == 0:
-        return f"tensor({data.item():.4g})"
-    values = ", ".join(f"{v:.4g}" for v in data.flatten()[:6].tolist())
-    more = ", …" if data.numel() > 6 else ""
-    return f"tensor([{values}{more}], shape {tuple(data.shape)})"
-
-
-def show_expected(expected: Any) -> str:
-    if isinstance(expected, torch.Tensor):
-        return show_tensor(expected.detach().cpu())
-    if isinstance(expected, (tuple, list)):
-        return "(" + ", ".join(show_expected(item) for item in expected[:6]) + ")"
-    return f"{expected:.4g}" if isinstance(expected, float) else repr(expected)
 
 
 def problem(got: Value, expected: Any, atol: float = ATOL, rtol: float = RTOL) -> Feedback | None:
     """The first structural problem (type, length, shape, dtype, device), then values."""
     found = structure_problem(got, expected)
     if found is None and not values_match(got, expected, atol, rtol):
-        found = Feedback("wrong_values", {"expected": show_expected(expected), "got": show(got)})
+        found = Feedback("wrong_values", {"expected": Expected(expected), "got": got})
     return found
 
 
@@ -57,9 +27,9 @@ def structure_problem(got: Value, expected: Any) -> Feedback | None:
     if isinstance(expected, torch.Tensor):
         return tensor_structure_problem(got, expected)
     if isinstance(expected, float):
-        return None if isinstance(got, Scalar) and got.type == "float" else Feedback("not_a_float", {"got": show(got)})
+        return None if isinstance(got, Scalar) and got.type == "float" else Feedback("not_a_float", {"got": got})
     if not isinstance(got, SequenceValue):
-        return Feedback("not_a_sequence", {"expected": len(expected), "got": show(got)})
+        return Feedback("not_a_sequence", {"expected": len(expected), "got": got})
     if len(got.items) != len(expected):
         return Feedback("wrong_length", {"expected": len(expected), "got": len(got.items)})
     problems = (structure_problem(g, e) for g, e in zip(got.items, expected))
@@ -68,11 +38,11 @@ def structure_problem(got: Value, expected: Any) -> Feedback | None:
 
 def tensor_structure_problem(got: Value, expected: torch.Tensor) -> Feedback | None:
     if not isinstance(got, TensorValue):
-        return Feedback("not_a_tensor", {"got": show(got)})
+        return Feedback("not_a_tensor", {"got": got})
     if tuple(got.data.shape) != tuple(expected.shape):
-        return Feedback("wrong_shape", {"expected": show_expected(expected), "got": show(got)})
+        return Feedback("wrong_shape", {"expected": Expected(expected), "got": got})
     if got.data.dtype != expected.dtype:
-        return Feedback("wrong_dtype", {"expected": expected.dtype, "got": got.data.dtype})
+        return Feedback("wrong_dtype", {"expected": str(expected.dtype), "got": str(got.data.dtype)})
     if got.device != expected.device.type:
         return Feedback("wrong_device", {"expected": expected.device.type, "got": got.device})
     return None

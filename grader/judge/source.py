@@ -7,7 +7,7 @@ import ast
 from collections.abc import Iterator
 
 from grader.lesson import API, BY_HAND, WITH_AUTOGRAD
-from grader.results import Feedback
+from grader.results import Feedback, Names
 
 AUTOGRAD = {"backward", "autograd", "enable_grad", "set_grad_enabled", "requires_grad", "requires_grad_", "func"}
 OFF_LIMITS = ("grader", "solutions")
@@ -28,7 +28,7 @@ def source_findings(sources: dict[str, str | None]) -> dict[str, Feedback]:
             nodes = reached(name, functions)
             names = attribute_names(nodes)
             if name in BY_HAND and names & AUTOGRAD:
-                findings[name] = Feedback("autograd_in_source", {"names": ", ".join(sorted(names & AUTOGRAD))},
+                findings[name] = Feedback("autograd_in_source", {"names": Names(tuple(sorted(names & AUTOGRAD)))},
                                           "used_autograd")
             elif name in WITH_AUTOGRAD and not calls_backward(nodes, names):
                 findings[name] = Feedback("no_backward_in_source", misconception="no_backward")

@@ -3,7 +3,7 @@
 import traceback
 from typing import Any
 
-from grader.judge.compare import same_value, show
+from grader.judge.compare import same_value
 from grader.lesson.checks import Check
 from grader.results import Feedback, Status
 from grader.sandbox.host import Limits
@@ -32,8 +32,7 @@ def judged(check: Check, observation: Observation | None, expected: Any, inputs:
         return check.judge(check, observation, expected, inputs)
     found = check.judge(check, observation.value, expected, inputs)
     if found is None and not same_value(observation.value, observation.again):
-        shown = {"first": show(observation.value), "again": show(observation.again)}
-        return Feedback("answer_changed", shown, "keeps_state")
+        return Feedback("answer_changed", {"first": observation.value, "again": observation.again}, "keeps_state")
     return found
 
 

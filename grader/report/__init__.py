@@ -2,17 +2,20 @@
 
 from grader.lesson import FUNCTIONS
 from grader.messages import claim, explain, hint, say
+from grader.report.values import phrased
 from grader.results import Feedback, Grade, Status
 
 
 def render(feedback: Feedback, lang: str) -> str:
     """One feedback as the learner reads it: what happened, then the likely misconception."""
-    params = dict(feedback.params)
+    params = phrased(feedback.params, lang)
     if feedback.cause is not None:
         params["reason"] = render(feedback.cause, lang)
     lines = [say(feedback.message, lang, **params)]
     if feedback.misconception:
         lines.append(say("likely", lang, misconception=explain(feedback.misconception, lang)))
+    elif feedback.message == "raised" and feedback.detail:
+        lines.append(say("raised_as_is", lang))
     if feedback.detail:
         lines.append(feedback.detail.rstrip())  # the student's own frames only
     return "\n".join(lines)
@@ -25,7 +28,8 @@ def function_feedback(grade: Grade, function: str, lang: str) -> str:
         return say("all_passed", lang)
     first = failing[0]
     assert first.feedback is not None  # every check that did not pass says why
-    lines = [f"{claim(first.claim, lang)} ({first.device}): {render(first.feedback, lang)}"]
+    lines = [say("check_feedback", lang, claim=claim(first.claim, lang), device=first.device,
+                 feedback=render(first.feedback, lang))]
     if not first.feedback.blamed_on and (first.status is Status.NOT_ATTEMPTED or first.feedback.misconception is None):
         lines.append(say("hint", lang, hint=hint(function, 1, lang)))
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import torch
 
-from grader.judge.compare import problem, show, show_expected
+from grader.judge.compare import problem
 from grader.lesson.checks import Check, Inputs, lesson_data, reference
 from grader.lesson.checks.public import (
     NOT_DIFFERENTIABLE,
@@ -17,7 +17,7 @@ from grader.lesson.checks.public import (
     plot_expectation,
     sgd_wrong_answers,
 )
-from grader.results import Feedback
+from grader.results import Expected, Feedback
 from grader.sandbox.observations import Backward, TensorValue
 
 SHAPES = [(), (7,), (3, 4), (2, 3, 2)]
@@ -73,7 +73,7 @@ def judge_differentiable_loss(check: Check, got: Backward, expected: dict, input
     if not (isinstance(got.returned, TensorValue) and got.returned.has_graph):
         return Feedback("cut_from_graph", misconception="detached_loss")
     found = problem(got.grads, [expected["grad"]])
-    return found and Feedback("wrong_loss_grad", {"expected": show_expected(expected["grad"]), "got": show(got.grads)})
+    return found and Feedback("wrong_loss_grad", {"expected": Expected(expected["grad"]), "got": got.grads})
 
 
 def differentiable_loss_expectation(inputs: Inputs, device: str) -> dict:

@@ -5,7 +5,7 @@ Students see these checks and their code; they expect constants, never the refer
 
 import torch
 
-from grader.judge.compare import problem, show
+from grader.judge.compare import problem
 from grader.lesson import reference_run
 from grader.lesson.checks import Check, Inputs, Judge, lesson_data, on
 from grader.results import Feedback
@@ -55,7 +55,7 @@ def sgd_step_inputs(generator: torch.Generator) -> Inputs:
 def judge_zero_grads(check: Check, got: Zeroing, expected: list, inputs: Inputs) -> Feedback | None:
     for grad in got.after_zero.items:
         if not (isinstance(grad, NoneValue) or (isinstance(grad, TensorValue) and not grad.data.any())):
-            return Feedback("grad_not_cleared", {"got": show(got.after_zero)}, "grad_accumulates")
+            return Feedback("grad_not_cleared", {"got": got.after_zero}, "grad_accumulates")
     found = problem(got.after_backward, expected)
     return found and check.misconception_in(found, got.after_backward, inputs)
 
@@ -78,7 +78,7 @@ def attached(misconception: str) -> Judge:
 
     def judge(check: Check, got: Backward, expected: None, inputs: Inputs) -> Feedback | None:
         if not isinstance(got.returned, TensorValue):
-            return Feedback("not_a_tensor", {"got": show(got.returned)})
+            return Feedback("not_a_tensor", {"got": got.returned})
         if not got.returned.has_graph:
             return Feedback("cut_from_graph", misconception=misconception)
         if any(isinstance(grad, NoneValue) for grad in got.grads.items):
@@ -100,13 +100,13 @@ def judge_losses(check: Check, got: Value, expected: tuple, inputs: Inputs) -> F
     """train's losses: `expected` is (count, first loss, last loss)."""
     count, first, last = expected
     if not isinstance(got, SequenceValue) or len(got.items) != 3:
-        return Feedback("not_a_sequence", {"expected": 3, "got": show(got)})
+        return Feedback("not_a_sequence", {"expected": 3, "got": got})
     losses = got.items[2]
     if not isinstance(losses, SequenceValue) or losses.type != "list" or len(losses.items) != count:
-        shown = len(losses.items) if isinstance(losses, SequenceValue) else show(losses)
+        shown = len(losses.items) if isinstance(losses, SequenceValue) else losses
         return Feedback("wrong_length", {"expected": count, "got": shown}, "ignores_epochs")
     if tensor := next((item for item in losses.items if isinstance(item, TensorValue)), None):
-        return Feedback("not_a_float", {"got": show(tensor)}, "losses_as_tensors")
+        return Feedback("not_a_float", {"got": tensor}, "losses_as_tensors")
     ends = SequenceValue("list", (losses.items[0], losses.items[-1]))
     found = problem(ends, [first, last], *check.tolerance)
     return found and check.misconception_in(found, ends, inputs)
@@ -114,7 +114,7 @@ def judge_losses(check: Check, got: Value, expected: tuple, inputs: Inputs) -> F
 
 def judge_plot(check: Check, got: FigureDrawn | NotAFigure, expected: Inputs, inputs: Inputs) -> Feedback | None:
     if isinstance(got, NotAFigure):
-        return Feedback("not_a_figure", {"got": show(got.returned)}, figure_mistake(got.returned))
+        return Feedback("not_a_figure", {"got": got.returned}, figure_mistake(got.returned))
     axes = got.axes
     if len(axes) != 2:
         return Feedback("wrong_axes_count", {"got": len(axes)})
