@@ -1,4 +1,5 @@
-"""A grading run, as its steps: load, plan, run isolated, judge (compare, blame, read the source), score."""
+"""A grading run, as its steps: load, confine syntax errors, plan, run isolated, judge (compare, blame, read the
+source), score."""
 
 import time
 from collections.abc import Iterator
@@ -17,23 +18,32 @@ from grader.plan import Planned, make_plan, unique_calls
 from grader.results import Feedback, Grade, Status
 from grader.sandbox.host import Sandbox
 from grader.sandbox.spawn import isolation_notice
+from grader.syntax import confine_syntax_errors
 
 
 def grade(path: Path, *, hidden: bool, seed: int, only: str | None = None, sandbox: Sandbox | None = None) -> Grade:
     started = time.monotonic()
     submission = load_submission(path)
+    confined = confine_syntax_errors(submission.sources)
     devices = available_devices()
     plan = make_plan(collect(hidden), devices, seed, only)
     with open_sandbox(sandbox) as running:
-        run = running.run(submission.sources, unique_calls(plan))
+        run = running.run(confined.sources, unique_calls(plan))
         outcomes = [run.outcomes[step.call.index] for step in plan]
         verdicts = [verdict(step.check, step.call.device, step.call.inputs, o) for step, o in zip(plan, outcomes)]
-        verdicts = blamed(plan, verdicts, lambda calls: running.run(submission.sources, calls).outcomes)
-    verdicts = overruled(verdicts, plan, source_findings(submission.sources))
+        verdicts = broken(verdicts, plan, confined.broken)
+        verdicts = blamed(plan, verdicts, lambda calls: running.run(confined.sources, calls).outcomes)
+    verdicts = overruled(verdicts, plan, source_findings(confined.sources))
     results = [score(s.check, s.call.device, v, o, len(devices)) for s, v, o in zip(plan, verdicts, outcomes)]
     notes = notices(devices) + [Feedback("defence_missing", {"defence": name}) for name in running.missing]
     notes += submission.notes
     return Grade(results, run.output, seed, devices, time.monotonic() - started, notes)
+
+
+def broken(verdicts: list[Verdict], plan: list[Planned], syntax_errors: dict[str, Feedback]) -> list[Verdict]:
+    """A function that holds a syntax error ran as a stub: its checks say where the error is."""
+    return [(Status.ERROR, syntax_errors[step.check.function]) if step.check.function in syntax_errors else verdict
+            for verdict, step in zip(verdicts, plan)]
 
 
 def overruled(verdicts: list[Verdict], plan: list[Planned], findings: dict[str, Feedback]) -> list[Verdict]:

@@ -84,7 +84,7 @@ def exception_texts(result) -> list[str]:
     for r in result.results:
         feedback = r.feedback
         while feedback is not None:
-            found += [feedback.params["message"]] if feedback.message in ("raised", "exception") else []
+            found += [feedback.params["message"]] if feedback.message in ("raised", "exception", "syntax_error") else []
             feedback = feedback.cause
     return [text for text in found if text]
 

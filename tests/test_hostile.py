@@ -180,7 +180,7 @@ def test_a_worker_killed_from_outside_costs_the_student_nothing(tmp_path):
 def test_a_syntax_error_costs_its_module_only(graded):
     result = graded(preambles={"linear_regression": "def broken(:\n"})
     assert points_lost(result) == set(API["linear_regression"])
-    assert messages(result, "predict") == {"import_failed"}
+    assert messages(result, "predict") == {"syntax_error"}  # at the line, in every function of that module
 
 
 def test_a_missing_function_costs_that_function_only(tmp_path, sandbox):

@@ -69,9 +69,10 @@ def first_feedback(plan: list[Planned], verdicts: list[Verdict], function: str) 
 
 
 def blame(found: Verdict, function: str, culprits: list[str], reason: Feedback) -> Verdict:
-    status, feedback = found
+    """The failure put down to the helpers: their own feedback says what to fix (and shows
+    their traceback), so train's traceback into them is left out."""
+    status, _ = found
     if status is Status.PASS:
         return found
-    detail = feedback.detail if feedback else ""
     params = {"function": function, "helpers": Names(tuple(culprits))}
-    return status, Feedback("caused_by_helper", params, detail=detail, cause=reason, blamed_on=tuple(culprits))
+    return status, Feedback("caused_by_helper", params, cause=reason, blamed_on=tuple(culprits))

@@ -30,9 +30,16 @@ def function_feedback(grade: Grade, function: str, lang: str) -> str:
     assert first.feedback is not None  # every check that did not pass says why
     lines = [say("check_feedback", lang, claim=claim(first.claim, lang), device=first.device,
                  feedback=render(first.feedback, lang))]
-    if not first.feedback.blamed_on and (first.status is Status.NOT_ATTEMPTED or first.feedback.misconception is None):
+    if wants_hint(first.status, first.feedback):
         lines.append(say("hint", lang, hint=hint(function, 1, lang)))
     return "\n".join(lines)
+
+
+def wants_hint(status: Status, feedback: Feedback) -> bool:
+    """A hint helps where no cause is named: not for a helper's fault, nor for a syntax error."""
+    if feedback.blamed_on or feedback.message == "syntax_error":
+        return False
+    return status is Status.NOT_ATTEMPTED or feedback.misconception is None
 
 
 def function_points(grade: Grade) -> dict[str, tuple[float, float]]:

@@ -1,0 +1,93 @@
+"""Syntax errors, confined to the function that holds them. A missing `:` in sgd_step
+would otherwise stop the whole module from loading, and every function in it would lose
+its points under a message about the module. Here the function holding the error is
+replaced by a stub (its lines kept, so every other line keeps its number), the rest of the
+module is graded, and the error is reported at that function: its line, a caret, Python's
+message. An error outside every function still stops the module, and is reported at each
+of its functions the same way."""
+
+import re
+from dataclasses import dataclass
+
+from grader.lesson import API
+from grader.results import Feedback
+
+TOP_LEVEL_DEF = re.compile(r"(?:async\s+)?def\s+(\w+)\s*\(")
+
+
+@dataclass(frozen=True)
+class Confined:
+    sources: dict[str, str | None]
+    """the sources to run: each function holding a syntax error replaced by a stub"""
+    broken: dict[str, Feedback]
+    """per function of the lesson that cannot run as written, why"""
+
+
+def confine_syntax_errors(sources: dict[str, str | None]) -> Confined:
+    confined: dict[str, str | None] = {}
+    broken: dict[str, Feedback] = {}
+    for module, source in sources.items():
+        confined[module] = confine(module, source, broken)
+    return Confined(confined, broken)
+
+
+def confine(module: str, source: str | None, broken: dict[str, Feedback]) -> str | None:
+    """The module's source with each function holding a syntax error stubbed, noted in `broken`."""
+    for _ in API[module]:  # each pass takes out one broken function
+        error = syntax_error(source)
+        if source is None or error is None:
+            break
+        feedback = syntax_feedback(module, error)
+        function = holding(source, error.lineno or 0)
+        if function not in API[module]:
+            broken |= {name: feedback for name in API[module] if name not in broken}
+            break
+        broken[function] = feedback
+        source = stubbed(source, function)
+    return source
+
+
+def syntax_error(source: str | None) -> SyntaxError | None:
+    try:
+        compile(source or "", "<submission>", "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return error
+    except ValueError:  # a NUL byte: the module cannot load, and the worker says so
+        return None
+    return None
+
+
+def syntax_feedback(module: str, error: SyntaxError) -> Feedback:
+    line = (error.text or "").rstrip("\n")
+    stripped = line.lstrip()
+    caret = " " * max((error.offset or 1) - 1 - (len(line) - len(stripped)), 0) + "^"
+    return Feedback("syntax_error", {"module": module, "line": error.lineno or 0, "message": error.msg},
+                    detail=f"    {stripped}\n    {caret}" if stripped else "")
+
+
+def spans(source: str) -> dict[str, range]:
+    """Each top-level function's lines (1-based), up to the next top-level statement."""
+    lines = source.splitlines()
+    starts = [(number, match.group(1)) for number, text in enumerate(lines, 1) if (match := TOP_LEVEL_DEF.match(text))]
+    found = {}
+    for number, name in starts:
+        end = next((n for n in range(number + 1, len(lines) + 1) if top_level_statement(lines[n - 1])),
+                   len(lines) + 1)
+        found[name] = range(number, end)
+    return found
+
+
+def top_level_statement(text: str) -> bool:
+    return bool(text) and not text[0].isspace() and not text.startswith("#")
+
+
+def holding(source: str, line: int) -> str | None:
+    return next((name for name, lines in spans(source).items() if line in lines), None)
+
+
+def stubbed(source: str, function: str) -> str:
+    """The source with `function`'s lines replaced by a stub of as many lines."""
+    lines = source.splitlines()
+    span = spans(source)[function]
+    stub = [f"def {function}(*args, **kwargs): raise SyntaxError"] + [""] * (len(span) - 1)
+    return "\n".join(lines[: span.start - 1] + stub + lines[span.stop - 1:]) + "\n"
