@@ -35,8 +35,8 @@ def quadratic_grad(x):
     先由它创建一个 requires_grad 的叶子张量,计算 y,调用 y.backward(),返回梯度:
     一个与 x 在同一设备上的 0 维浮点张量。x = 2 时答案是 7。
     """
-    # Autograd only fills .grad for a leaf tensor created with requires_grad=True.
-    # autograd 只会为 requires_grad=True 的叶子张量填充 .grad。
+    # Autograd finds the derivative for you: make x a tensor that autograd watches, compute y from it, then ask autograd to go backward from y.
+    # 让 autograd 替你求导:把 x 变成 autograd 追踪的张量,由它算出 y,再让 autograd 从 y 反向传播。
     raise NotImplementedError("quadratic_grad: write your code here / 在这里写代码")
 
 
@@ -51,8 +51,8 @@ def chain_rule_grads(x, y):
     返回两个在同一设备上的 0 维张量。x = 2、y = 3 时答案是 (12, 10)。
     注意:教程打印的 dz/dy = 13 是错的:dz/dy = x**2 + 2*y = 4 + 6 = 10。
     """
-    # Both x and y must be leaves that require grad; one backward on z fills both .grad fields.
-    # x 和 y 都必须是 requires_grad 的叶子张量;对 z 做一次 backward 会同时填充两个 .grad。
+    # Both x and y must be leaves that autograd watches; one backward pass from z fills both of their gradients.
+    # x 和 y 都必须是 autograd 追踪的叶子张量;从 z 做一次反向传播就能得到两者的梯度。
     raise NotImplementedError("chain_rule_grads: write your code here / 在这里写代码")
 
 
@@ -66,6 +66,6 @@ def quadratic_grad_by_hand(x):
     手写 y = x**2 + 3*x + 1 的导数,逐元素计算。x 是任意形状的张量,返回同形状、同设备的张量。
     不要用 autograd:评分器会在关闭 autograd 的情况下调用它,并与 autograd 的结果比较。
     """
-    # Differentiate x² + 3x + 1 with pen and paper, then write that formula with tensor arithmetic.
-    # 先用纸笔对 x² + 3x + 1 求导,再用张量运算写出这个公式。
+    # Differentiate x² + 3x + 1 with pen and paper: this function must work without autograd.
+    # 用纸笔对 x² + 3x + 1 求导:这个函数必须在没有 autograd 的情况下工作。
     raise NotImplementedError("quadratic_grad_by_hand: write your code here / 在这里写代码")

@@ -51,7 +51,7 @@ def predict(x, w, b):
     返回模型的预测 w * x + b,形状与 x 相同。
     """
     # The model is a straight line: each prediction is w times x plus b.
-    # 模型是一条直线:每个预测值等于 w 乘 x 加 b。
+    # 模型是一条直线:每个预测值等于 w 乘以 x 再加上 b。
     raise NotImplementedError("predict: write your code here / 在这里写代码")
 
 
@@ -62,8 +62,8 @@ def mse_loss(y_pred, y_true):
     返回均方误差:(y_pred - y_true)**2 的平均值,是一个 autograd 可以求导的 0 维张量
     (不要调用 .item())。
     """
-    # Mean squared error: square each difference, then take the mean (not the sum).
-    # 均方误差:先对每个差值平方,再取平均(不是求和)。
+    # Mean squared error: square each difference between prediction and target, then average them (the mean, not the sum).
+    # 均方误差:把预测值与目标值的每个差值平方,再取平均(是平均,不是求和)。
     raise NotImplementedError("mse_loss: write your code here / 在这里写代码")
 
 
@@ -76,8 +76,8 @@ def mse_grads(x, y, w, b):
     dL/dw = 2 * mean((w*x + b - y) * x),dL/db = 2 * mean(w*x + b - y)。
     不要用 autograd:评分器会在关闭 autograd 的情况下调用它。
     """
-    # Differentiate mean((w*x + b - y)²) by w and by b: the chain rule brings down a factor 2.
-    # 对 mean((w*x + b - y)²) 分别关于 w 和 b 求导:链式法则会带出因子 2。
+    # Differentiate the mean of (w x + b − y)² by w and by b with the chain rule: the square brings down a factor 2, and x comes out of w x.
+    # 用链式法则分别对 w 和 b 求 (w x + b − y)² 的平均值的导数:平方带来因子 2,对 w 求导时还会乘上 x。
     raise NotImplementedError("mse_grads: write your code here / 在这里写代码")
 
 
@@ -88,8 +88,8 @@ def sgd_step(params, lr):
     梯度下降的一步:对 params 中的每个 p 原地执行 p -= lr * p.grad,
     并放在 torch.no_grad() 里,这样更新本身不会被 autograd 记录。
     """
-    # Move each parameter a small step against its gradient, changing the tensor itself.
-    # 把每个参数沿梯度的反方向移动一小步,并且修改张量本身。
+    # Move each parameter a small step against its gradient, changing the tensor itself, without autograd recording the step.
+    # 让每个参数沿梯度的反方向走一小步,直接修改张量本身,并且不让 autograd 记录这一步。
     raise NotImplementedError("sgd_step: write your code here / 在这里写代码")
 
 
@@ -101,7 +101,7 @@ def zero_grads(params):
     否则下一次 backward 会把新梯度累加到旧梯度上。
     """
     # Gradients add up across backward calls until you clear them.
-    # 在你清空之前,多次 backward 的梯度会累加。
+    # 多次 backward 的梯度会累加,直到你把它们清空。
     raise NotImplementedError("zero_grads: write your code here / 在这里写代码")
 
 
@@ -117,7 +117,7 @@ def train(x, y, lr=0.01, epochs=100):
     losses[i] 是第 i 次更新之前的损失。在 make_data() 的数据上,结果约为 w = 2.067,b = 0.656。
     """
     # Each epoch: predict, compute the loss, backpropagate, update, clear the gradients.
-    # 每个 epoch:预测、计算损失、反向传播、更新、清空梯度。
+    # 每个 epoch:预测、计算损失、反向传播、更新参数、清空梯度。
     raise NotImplementedError("train: write your code here / 在这里写代码")
 
 
@@ -128,6 +128,6 @@ def plot_fit(x, y, w, b, losses):
     返回一个有两个坐标轴的 matplotlib Figure:左边是数据散点图和拟合直线 w*x + b,
     右边是损失曲线(每个 epoch 一个点)。
     """
-    # One figure, two axes: the data with the fitted line, and the loss per epoch.
-    # 一个图,两个坐标轴:数据和拟合直线,以及每个 epoch 的损失。
+    # One figure, two axes: the data with the fitted line on one, the loss per epoch on the other.
+    # 一个图,两个坐标轴:一个画数据和拟合直线,另一个画每个 epoch 的损失。
     raise NotImplementedError("plot_fit: write your code here / 在这里写代码")

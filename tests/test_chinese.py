@@ -18,13 +18,13 @@ SECTIONS = ("messages", "misconceptions", "claims", "values", *(f"hints.{f}" for
 PROPER_NAMES = {
     "Python", "PyTorch", "NumPy", "matplotlib", "CUDA", "CPU", "GPU", "UTF", "GBK", "IPython", "RMSE", "README",
     "nbgrader", "seccomp", "Landlock", "bubblewrap", "uid", "Ctrl", "Figure", "Tensor", "Gradescope", "Canvas",
-    "Excel", "LibreOffice", "Threat", "model",  # the README's section "Threat model", named as it is headed
+    "Excel", "LibreOffice", "PrairieLearn", "pip", "wheel", "Threat", "model",  # the README's section "Threat model", named as it is headed
 }
 # what the code of this lesson says: torch, autograd and Python words a learner types
 CODE_WORDS = {
     "torch", "tensor", "autograd", "backward", "grad", "grad_fn", "requires_grad", "None", "True", "False", "return",
     "with", "lambda", "float", "int", "list", "tuple", "dtype", "float32", "float64", "epoch", "epochs", "lr", "item",
-    "detach", "numpy", "cpu", "cuda", "shell", "dx", "dy", "dz", "mean", "sum", "xy", "flatten", "squeeze", "for",
+    "detach", "numpy", "cpu", "cuda", "shell", "dx", "dy", "dz", "dL", "dw", "mean", "sum", "xy", "flatten", "squeeze", "for",
     "batch", "folder",  # a command of the kit, a column of the roster
 }
 CODE = re.compile(
