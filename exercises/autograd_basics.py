@@ -35,7 +35,8 @@ def quadratic_grad(x):
     先由它创建一个 requires_grad 的叶子张量,计算 y,调用 y.backward(),返回梯度:
     一个与 x 在同一设备上的 0 维浮点张量。x = 2 时答案是 7。
     """
-    # Autograd finds the derivative for you: make x a tensor that autograd watches, compute y from it, then ask autograd to go backward from y.
+    # Autograd finds the derivative for you: make x a tensor that autograd watches, compute y from it,
+    # then ask autograd to go backward from y.
     # 让 autograd 替你求导:把 x 变成 autograd 追踪的张量,由它算出 y,再让 autograd 从 y 反向传播。
     raise NotImplementedError("quadratic_grad: write your code here / 在这里写代码")
 
@@ -51,7 +52,8 @@ def chain_rule_grads(x, y):
     返回两个在同一设备上的 0 维张量。x = 2、y = 3 时答案是 (12, 10)。
     注意:教程打印的 dz/dy = 13 是错的:dz/dy = x**2 + 2*y = 4 + 6 = 10。
     """
-    # Both x and y must be leaves that autograd watches; one backward pass from z fills both of their gradients.
+    # Both x and y must be leaves that autograd watches; one backward pass from z fills both of their
+    # gradients.
     # x 和 y 都必须是 autograd 追踪的叶子张量;从 z 做一次反向传播就能得到两者的梯度。
     raise NotImplementedError("chain_rule_grads: write your code here / 在这里写代码")
 

@@ -62,7 +62,8 @@ def mse_loss(y_pred, y_true):
     返回均方误差:(y_pred - y_true)**2 的平均值,是一个 autograd 可以求导的 0 维张量
     (不要调用 .item())。
     """
-    # Mean squared error: square each difference between prediction and target, then average them (the mean, not the sum).
+    # Mean squared error: square each difference between prediction and target, then average them (the
+    # mean, not the sum).
     # 均方误差:把预测值与目标值的每个差值平方,再取平均(是平均,不是求和)。
     raise NotImplementedError("mse_loss: write your code here / 在这里写代码")
 
@@ -76,7 +77,8 @@ def mse_grads(x, y, w, b):
     dL/dw = 2 * mean((w*x + b - y) * x),dL/db = 2 * mean(w*x + b - y)。
     不要用 autograd:评分器会在关闭 autograd 的情况下调用它。
     """
-    # Differentiate the mean of (w x + b − y)² by w and by b with the chain rule: the square brings down a factor 2, and x comes out of w x.
+    # Differentiate the mean of (w x + b − y)² by w and by b with the chain rule: the square brings
+    # down a factor 2, and x comes out of w x.
     # 用链式法则分别对 w 和 b 求 (w x + b − y)² 的平均值的导数:平方带来因子 2,对 w 求导时还会乘上 x。
     raise NotImplementedError("mse_grads: write your code here / 在这里写代码")
 
@@ -88,7 +90,8 @@ def sgd_step(params, lr):
     梯度下降的一步:对 params 中的每个 p 原地执行 p -= lr * p.grad,
     并放在 torch.no_grad() 里,这样更新本身不会被 autograd 记录。
     """
-    # Move each parameter a small step against its gradient, changing the tensor itself, without autograd recording the step.
+    # Move each parameter a small step against its gradient, changing the tensor itself, without
+    # autograd recording the step.
     # 让每个参数沿梯度的反方向走一小步,直接修改张量本身,并且不让 autograd 记录这一步。
     raise NotImplementedError("sgd_step: write your code here / 在这里写代码")
 

@@ -2,6 +2,7 @@
 
 import json
 import re
+import textwrap
 from pathlib import Path
 
 from grader import ROOT
@@ -12,6 +13,7 @@ REGION = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n", re.MULTILINE | re.DOTALL
 )
 FUNCTION = re.compile(r"^def (\w+)\(", re.MULTILINE)
+COMMENT_WIDTH = 100  # within ruff's 120, with the "# " and any indent
 
 
 def make_stub(solution: str) -> str:
@@ -21,11 +23,18 @@ def make_stub(solution: str) -> str:
     def stub(region: re.Match) -> str:
         function = FUNCTION.findall(solution, 0, region.start())[-1]
         indent = region["indent"]
-        hints = "".join(f"{indent}# {hint(function, 1, lang)}\n" for lang in LANGUAGES)
+        hints = "".join(comment(hint(function, 1, lang), indent) for lang in LANGUAGES)
         todo = f"{function}: {in_every_language('stubs', 'todo')}"
         return f'{hints}{indent}raise NotImplementedError("{todo}")\n'
 
     return REGION.sub(stub, solution)
+
+
+def comment(text: str, indent: str) -> str:
+    """`text` as comment lines that fit the line length (Chinese has no spaces: cut by width)."""
+    width = COMMENT_WIDTH - len(indent)
+    lines = textwrap.wrap(text, width) if " " in text else textwrap.wrap(text, width // 2, break_long_words=True)
+    return "".join(f"{indent}# {line}\n" for line in lines)
 
 
 def write_stubs(solutions: Path = ROOT / "solutions", exercises: Path = ROOT / "exercises") -> list[Path]:
