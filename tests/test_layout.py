@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 
 CHILD = ROOT / "grader" / "sandbox" / "child"
 # the protocol both sides share, and the child side itself
-ALLOWED = ("grader", "grader.sandbox", "grader.sandbox.wire", "grader.sandbox.records",
+ALLOWED = ("grader", "grader.sandbox", "grader.sandbox.frames", "grader.sandbox.wire", "grader.sandbox.records",
            "grader.sandbox.observations", "grader.sandbox.child")
 
 

@@ -11,7 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.sandbox import wire
+from grader.sandbox import frames, wire
 
 PWNED = "/tmp/grader-pwned"
 
@@ -81,15 +81,15 @@ def test_a_tensor_subclass_or_lookalike_is_only_an_object():
 
 
 def test_frames_are_cut_however_the_bytes_arrive():
-    stream = b"".join(wire.frame(bytes([i]) * i) for i in range(1, 6))
-    reader = wire.FrameReader()
-    frames = [f for i in range(len(stream)) for f in reader.feed(stream[i : i + 1])]
-    assert frames == [bytes([i]) * i for i in range(1, 6)]
+    stream = b"".join(frames.frame(bytes([i]) * i) for i in range(1, 6))
+    reader = frames.FrameReader()
+    got = [f for i in range(len(stream)) for f in reader.feed(stream[i : i + 1])]
+    assert got == [bytes([i]) * i for i in range(1, 6)]
 
 
 def test_an_oversized_frame_is_flagged():
-    reader = wire.FrameReader()
-    assert reader.feed(wire.HEADER.pack(wire.MAX_FRAME + 1)) == []
+    reader = frames.FrameReader()
+    assert reader.feed(frames.HEADER.pack(frames.MAX_FRAME + 1)) == []
     assert reader.oversized
 
 
@@ -98,7 +98,7 @@ def test_an_oversized_frame_is_flagged():
 
 def raw_frame(meta: bytes, blob: bytes = b"") -> bytes:
     """A frame with exactly this JSON text and these tensor bytes, made by hand."""
-    return wire.HEADER.pack(len(meta)) + meta + blob
+    return frames.HEADER.pack(len(meta)) + meta + blob
 
 
 def json_frame(data, blob: bytes = b"") -> bytes:
@@ -148,8 +148,8 @@ HOSTILE = {
     # frames and JSON that are not well formed
     "empty frame": lambda: b"",
     "truncated header": lambda: b"\0\0",
-    "header past the end": lambda: wire.HEADER.pack(100) + b"[1]",
-    "frame over MAX_FRAME": lambda: raw_frame(b"0", b"\0" * wire.MAX_FRAME),
+    "header past the end": lambda: frames.HEADER.pack(100) + b"[1]",
+    "frame over MAX_FRAME": lambda: raw_frame(b"0", b"\0" * frames.MAX_FRAME),
     "binary garbage": lambda: raw_frame(b"\x93\x01garbage"),
     "text garbage": lambda: raw_frame(b"}{garbage"),
     "not UTF-8": lambda: raw_frame(b'"\xff\xfe"'),
@@ -264,10 +264,10 @@ def test_data_travels_unchanged(data):
 
 
 def stream_of(payloads: list[bytes]) -> bytes:
-    return b"".join(wire.frame(payload) for payload in payloads)
+    return b"".join(frames.frame(payload) for payload in payloads)
 
 
-def cut(reader: wire.FrameReader, stream: bytes, chunk: int) -> list[bytes]:
+def cut(reader: frames.FrameReader, stream: bytes, chunk: int) -> list[bytes]:
     return [f for i in range(0, len(stream), chunk) for f in reader.feed(stream[i : i + chunk])]
 
 
@@ -275,23 +275,23 @@ def test_a_large_frame_in_small_chunks_comes_out_whole():
     payloads = [b"", b"a", os.urandom(3 * 2**20), b"bc" * 5, os.urandom(2**20 + 3)]
     stream = stream_of(payloads)
     for chunk in (1024, 4093, 2**20, len(stream)):
-        frames = cut(wire.FrameReader(), stream, chunk)
-        assert frames == payloads and all(type(f) is bytes for f in frames)
+        got = cut(frames.FrameReader(), stream, chunk)
+        assert got == payloads and all(type(f) is bytes for f in got)
 
 
 def test_a_frame_byte_by_byte_comes_out_whole():
     payloads = [os.urandom(2**16), b"x", wire.encode({"t": torch.arange(1000)})]
-    assert cut(wire.FrameReader(), stream_of(payloads), 1) == payloads
+    assert cut(frames.FrameReader(), stream_of(payloads), 1) == payloads
 
 
 def test_frames_before_an_oversized_one_are_kept_and_nothing_after():
-    reader = wire.FrameReader()
-    assert reader.feed(wire.frame(b"ok") + wire.HEADER.pack(wire.MAX_FRAME + 1) + b"x" * 100) == [b"ok"]
+    reader = frames.FrameReader()
+    assert reader.feed(frames.frame(b"ok") + frames.HEADER.pack(frames.MAX_FRAME + 1) + b"x" * 100) == [b"ok"]
     assert reader.oversized
-    assert reader.feed(wire.frame(b"later")) == [] and not reader.buffer
+    assert reader.feed(frames.frame(b"later")) == [] and not reader.buffer
 
 
 def test_a_frame_of_exactly_max_frame_is_not_oversized():
-    reader = wire.FrameReader()
-    assert reader.feed(wire.HEADER.pack(wire.MAX_FRAME)) == []
+    reader = frames.FrameReader()
+    assert reader.feed(frames.HEADER.pack(frames.MAX_FRAME)) == []
     assert not reader.oversized

@@ -18,7 +18,7 @@ from typing import IO
 
 from grader import ROOT
 from grader.results import Feedback
-from grader.sandbox import wire
+from grader.sandbox import frames
 from grader.sandbox.child.harden import KIT_PACKAGES
 
 PROBE_SECONDS = 20
@@ -84,11 +84,11 @@ class Zygote:
 
     def __init__(self, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
         self.process, self.log = process, log
-        self.reader, self.frames = wire.FrameReader(), deque[bytes]()
+        self.reader, self.frames = frames.FrameReader(), deque[bytes]()
 
     def send(self, payload: bytes) -> None:
         assert self.process.stdin is not None
-        wire.write_all(self.process.stdin.fileno(), wire.frame(payload))
+        frames.write_all(self.process.stdin.fileno(), frames.frame(payload))
 
     def next_frame(self, deadline: float) -> bytes | None:
         """The next frame, or None if the zygote ended, sent an oversized frame or passed the deadline."""

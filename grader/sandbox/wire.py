@@ -13,20 +13,15 @@ frame raises WireError (never another exception, never a RecursionError).
 
 import json
 import math
-import os
 import re
-import struct
 from typing import Any
 
 import torch
 
-HEADER = struct.Struct(">I")
+from grader.sandbox.frames import HEADER, MAX_FRAME
+
 OUTPUT_KEEP = 8192  # bytes of a submission's printed output kept for its report
-# The biggest legitimate frame is a job: two sources of at most 1 MiB each
-# (load.MAX_SOURCE_BYTES), which JSON's \u escapes can grow to 12 MiB at the very worst,
-# plus the checks' inputs (tens of KB). An observation is at most a few hundred KB. So
-# 16 MiB passes every real frame and caps what one hostile frame makes the grader hold.
-MAX_FRAME = 16 * 2**20
+
 # A real frame has a few thousand JSON values and nests about 8 deep (a job with the
 # hidden checks on two devices: ~1,900 values, 188 tensors); these leave room for
 # any `describe` result (lists of up to 10,000 items) and bound a hostile one.
@@ -283,62 +278,6 @@ def checked_shape(shape: Any) -> list[int]:
     if math.prod(max(n, 1) for n in shape) > MAX_FRAME:
         raise WireError("tensor shape too large")
     return shape
-
-
-def frame(payload: bytes) -> bytes:
-    return HEADER.pack(len(payload)) + payload
-
-
-def write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-class FrameReader:
-    """Cuts a byte stream into frames; `oversized` turns true on a frame over MAX_FRAME.
-
-    The bytes go into one bytearray read from an offset (not `bytes +=` and re-slicing),
-    so a big frame arriving in many small chunks costs time linear in its size."""
-
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-        self.start = 0  # where the next frame's header begins in `buffer`
-        self.oversized = False
-
-    def feed(self, data: bytes) -> list[bytes]:
-        if self.oversized:
-            return []  # the stream is abandoned: hold nothing more of it
-        self.buffer += data
-        frames = []
-        while (payload := self.next_frame()) is not None:
-            frames.append(payload)
-        # What is left began in `data` (a frame that ended earlier would have been cut
-        # earlier), so dropping what was read moves at most len(data) bytes.
-        del self.buffer[: self.start]
-        self.start = 0
-        return frames
-
-    def next_frame(self) -> bytes | None:
-        if len(self.buffer) - self.start < HEADER.size:
-            return None
-        (size,) = HEADER.unpack_from(self.buffer, self.start)
-        if size > MAX_FRAME:
-            self.oversized = True
-            self.buffer, self.start = bytearray(), 0
-            return None
-        end = self.start + HEADER.size + size
-        if len(self.buffer) < end:
-            return None
-        payload = copy_out(self.buffer, self.start + HEADER.size, end)
-        self.start = end
-        return payload
-
-
-def copy_out(buffer: bytearray, start: int, end: int) -> bytes:
-    """buffer[start:end] as bytes in one copy; the views are released so `buffer` can shrink."""
-    with memoryview(buffer) as whole, whole[start:end] as part:
-        return bytes(part)
 
 
 def describe(value: Any, depth: int = 0) -> dict:

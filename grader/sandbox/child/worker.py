@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from grader.sandbox import wire
+from grader.sandbox import frames, wire
 from grader.sandbox.child import probes
 from grader.sandbox.records import ErrorKind
 
@@ -37,7 +37,7 @@ def send(fd: int, event: dict) -> None:
         payload = wire.encode(event)
     except Exception as error:
         payload = wire.encode({**event, **unsendable(error)})
-    wire.write_all(fd, wire.frame(payload))
+    frames.write_all(fd, frames.frame(payload))
 
 
 def unsendable(error: BaseException) -> dict:

@@ -28,7 +28,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from grader import ROOT
-from grader.sandbox import wire
+from grader.sandbox import frames, wire
 from grader.sandbox.child import harden, worker
 from grader.sandbox.records import CHILD_TAG, DISK_BYTES, DISK_ENTRIES, OUTPUT_TAG, ZYGOTE_TAG, ErrorKind
 
@@ -70,7 +70,7 @@ def warm_up() -> None:
 
 
 def reply(channel_out: int, event: dict) -> None:
-    wire.write_all(channel_out, wire.frame(ZYGOTE_TAG + wire.encode(event)))
+    frames.write_all(channel_out, frames.frame(ZYGOTE_TAG + wire.encode(event)))
 
 
 def read_exactly(fd: int, count: int) -> bytes | None:
@@ -85,17 +85,17 @@ def read_exactly(fd: int, count: int) -> bytes | None:
 
 
 def read_frame(fd: int) -> bytes | None:
-    header = read_exactly(fd, wire.HEADER.size)
-    return None if header is None else read_exactly(fd, wire.HEADER.unpack(header)[0])
+    header = read_exactly(fd, frames.HEADER.size)
+    return None if header is None else read_exactly(fd, frames.HEADER.unpack(header)[0])
 
 
 def read_job(fd: int, job: mmap.mmap) -> int | None:
     """The job frame's bytes into `job` (the kernel writes them there directly), and their
     count; None if they do not fit (then they are read and dropped, in place)."""
-    header = read_exactly(fd, wire.HEADER.size)
+    header = read_exactly(fd, frames.HEADER.size)
     if header is None:
         raise SystemExit  # the grader is gone
-    size = wire.HEADER.unpack(header)[0]
+    size = frames.HEADER.unpack(header)[0]
     fits = size <= JOB_BYTES
     with memoryview(job) as view:
         done = 0
@@ -241,16 +241,16 @@ class Forwarder:
     def frames(self) -> ErrorKind | None:
         """Move what the events pipe holds: a frame header (read), or frame bytes (spliced)."""
         if self.pending == 0:
-            chunk = os.read(self.events_r, wire.HEADER.size - len(self.header))
+            chunk = os.read(self.events_r, frames.HEADER.size - len(self.header))
             if not chunk:
                 raise EOFError
             self.header += chunk
-            if len(self.header) < wire.HEADER.size:
+            if len(self.header) < frames.HEADER.size:
                 return None
-            (size,), self.header = wire.HEADER.unpack(self.header), b""
-            if size + 1 > wire.MAX_FRAME:  # with the tag byte, the grader's own cap
+            (size,), self.header = frames.HEADER.unpack(self.header), b""
+            if size + 1 > frames.MAX_FRAME:  # with the tag byte, the grader's own cap
                 return ErrorKind.OVERSIZED
-            wire.write_all(self.channel_out, wire.HEADER.pack(size + 1) + CHILD_TAG)
+            frames.write_all(self.channel_out, frames.HEADER.pack(size + 1) + CHILD_TAG)
             self.pending = size
         else:
             moved = os.splice(self.events_r, self.channel_out, self.pending)
@@ -267,7 +267,7 @@ class Forwarder:
             raise EOFError
         self.printed += moved
         if self.kept < wire.OUTPUT_KEEP:
-            wire.write_all(self.channel_out, wire.HEADER.pack(moved + 1) + OUTPUT_TAG)
+            frames.write_all(self.channel_out, frames.HEADER.pack(moved + 1) + OUTPUT_TAG)
             self.splice_all(self.middle_r, self.channel_out, moved)
             self.kept += moved
         else:
@@ -284,7 +284,7 @@ class Forwarder:
         decode that frame, and ignores it)."""
         while self.pending:
             zeros = min(self.pending, CHUNK)
-            wire.write_all(self.channel_out, bytes(zeros))
+            frames.write_all(self.channel_out, bytes(zeros))
             self.pending -= zeros
         return None if reason is None else reason.value
 
