@@ -10,7 +10,10 @@ pipe or a device by a lesson file's name is refused, counted as missing, and the
 is told why.
 """
 
+import codecs
 import errno
+import importlib.util
+import io
 import os
 import stat
 from dataclasses import dataclass, field
@@ -23,6 +26,8 @@ from grader.results import Feedback
 MAX_SOURCE_BYTES = 2**20
 MAX_SOURCE_SIZE = f"{MAX_SOURCE_BYTES // 2**20} MiB"  # as the refusal says it
 SUFFIXES = (".py", ".ipynb")
+# what a source that is not UTF-8 most likely is: a Chinese Windows' ANSI code page (GB18030 covers GBK)
+FALLBACK_ENCODING = "gb18030"
 
 
 class UsageError(Exception):
@@ -74,7 +79,7 @@ def module_source(folder: Path, module: str, notes: list[Feedback]) -> str | Non
         if data is None:
             continue
         if suffix == ".py":
-            return data.decode("utf-8", errors="replace")
+            return python_source(data, f"{module}{suffix}", notes)
         source, dropped = notebook_source(data)
         if dropped:
             notes.append(Feedback("magics_dropped", {"module": module, "count": dropped}))
@@ -120,12 +125,33 @@ def open_refusal(file: Path, error: OSError) -> Feedback:
     return Feedback("file_unreadable", {"file": file.name})
 
 
+def python_source(data: bytes, file: str, notes: list[Feedback]) -> str:
+    """The text as CPython's import reads it (a BOM or a coding line, universal newlines);
+    a file in another encoding, as Windows Notepad saves it, is read as that, with a note."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return with_note(data, "utf-16", file, notes)
+    try:
+        return importlib.util.decode_source(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError):  # no valid UTF-8, or a bad coding line
+        return with_note(data, FALLBACK_ENCODING, file, notes)
+
+
+def with_note(data: bytes, encoding: str, file: str, notes: list[Feedback]) -> str:
+    try:
+        text = data.decode(encoding)
+        notes.append(Feedback("source_decoded", {"file": file, "encoding": encoding.upper()}))
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", errors="replace")
+        notes.append(Feedback("source_undecodable", {"file": file}))
+    return io.IncrementalNewlineDecoder(None, translate=True).decode(text.removeprefix("\ufeff"), final=True)
+
+
 def notebook_source(data: bytes) -> tuple[str, int]:
     """The notebook's code as one module, and how many magic or shell lines were dropped."""
     import nbformat  # only when there are notebooks: importing it costs over a second
 
     try:
-        notebook = nbformat.reads(data.decode("utf-8", errors="replace"), as_version=4)
+        notebook = nbformat.reads(data.decode("utf-8-sig", errors="replace"), as_version=4)
     except Exception:  # nbformat raises several kinds on a damaged file
         return "raise SyntaxError('this notebook could not be read')\n", 0
     kept, dropped = [], 0

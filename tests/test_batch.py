@@ -41,7 +41,7 @@ def make_class(root: Path, kinds: dict[str, dict]) -> Path:
 
 
 def grades(out: Path) -> dict[str, dict]:
-    with (out / "grades.csv").open() as handle:
+    with (out / "grades.csv").open(encoding="utf-8-sig") as handle:
         return {row["student"]: row for row in csv.DictReader(handle)}
 
 
@@ -67,7 +67,7 @@ def test_a_class_is_graded_with_results_pages_and_a_report(tmp_path):
         assert (out / student / "feedback.html").is_file()
         assert {t["visibility"] for t in results["tests"]} == {"visible", "after_published"}
     assert table["ada"]["score"] == table["ada"]["max_score"]
-    assert table["bo"]["sgd_step"] == "0" and table["bo"]["predict"] == "4"
+    assert table["bo"]["sgd_step"] == "0" and table["bo"]["predict"] == table["ada"]["predict"]  # full marks
     assert float(table["chen"]["score"]) < float(table["chen"]["max_score"])
     assert "rebinding" in json.loads((out / "bo" / "results.json").read_text())["extra_data"]["misconceptions"]
 
@@ -214,13 +214,82 @@ def test_the_report_and_pages_render_in_a_browser_and_match_the_grades(tmp_path)
     assert run_grader("batch", str(root), "--out", str(out), "--seed", "5").returncode == 0
     table = grades(out)
     with chromium_page() as page:
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.goto((out / "report.html").as_uri())
         assert images_rendered(page) and page.locator("img").count() == 2
+        assert page.evaluate("document.documentElement.scrollWidth <= 1280")  # nothing runs off the side
         rows = page.locator("#scores tr").all()[1:]
         shown = {row.locator("td").nth(0).inner_text(): row.locator("td").nth(1).inner_text() for row in rows}
         assert shown == {name: f"{float(row['score']):g}" for name, row in table.items()}
-        assert "%" in page.locator("#misconceptions").inner_text()
-        page.goto((out / "bo" / "feedback.html").as_uri())
-        assert images_rendered(page)
+        assert "bo" in page.locator("p.split[data-function='train']").inner_text()  # train failed through sgd_step
+        misconceptions = page.locator("table.misconceptions[data-function='sgd_step']")
+        assert misconceptions.is_visible() and "1" in misconceptions.inner_text()
+        misconceptions.locator("a", has_text="bo").click()  # the link leads to the student's page
+        page.wait_for_load_state()
+        assert page.url.endswith("/bo/feedback.html") and images_rendered(page)
         bo = table["bo"]
         assert page.locator("#total b").inner_text() == f"{float(bo['score']):g}/{float(bo['max_score']):g}"
+
+
+GBK_NAME = os.fsdecode("王芳".encode("gbk"))  # a folder a Chinese Windows zipped, unpacked on Linux
+
+
+def messy_class(root: Path) -> Path:
+    """What an LMS download looks like: every kind of hand-in, one of each."""
+    write_submission(root / "ada")
+    write_submission(root / GBK_NAME)
+    write_submission(root / "nested" / "Homework" / "autograd")
+    bom = write_submission(root / "windows")
+    for file in bom.glob("*.py"):
+        file.write_bytes(b"\xef\xbb\xbf" + file.read_bytes().replace(b"\n", b"\r\n"))
+    near = write_submission(root / "copies")
+    (near / "autograd_basics.py").rename(near / "autograd_basics (1).py")
+    zipped = write_submission(root.parent / "to-zip")
+    shutil.make_archive(str(root / "zipper"), "zip", zipped)
+    (root / "empty").mkdir()
+    (root / "docx").mkdir()
+    (root / "docx" / "homework.docx").write_text("essay")
+    (root / "__MACOSX").mkdir()
+    (root / ".DS_Store").write_text("junk")
+    return root
+
+
+def test_every_hand_in_gets_a_row_graded_or_with_its_reason(tmp_path):
+    root, out = messy_class(tmp_path / "class"), tmp_path / "out"
+    run = run_grader("batch", str(root), "--out", str(out), "--seed", "7", "--isolation", "process")
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert (out / "grades.csv").read_bytes().startswith(b"\xef\xbb\xbfstudent,")  # Excel reads it as UTF-8
+    table = grades(out)
+    assert set(table) == {"ada", "王芳", "nested", "windows", "copies", "zipper", "empty", "docx"}
+    for name in ("ada", "王芳", "nested", "windows", "copies", "zipper"):
+        assert table[name]["status"] == "graded" and table[name]["score"] == table[name]["max_score"], name
+    assert table["王芳"]["folder"] == r"\xcd\xf5\xb7\xbc"
+    assert (table["empty"]["status"], table["docx"]["status"]) == ("no submission", "not gradable")
+    assert "not graded (2):" in run.stdout and "  docx: not gradable: none of its files is" in run.stdout
+    assert "  empty: no submission: nothing was handed in" in run.stdout
+    assert "autograd_basics (1).py was graded as autograd_basics.py" in (out / "copies" / "feedback.html").read_text()
+
+
+def test_the_isolation_notice_reaches_the_instructor_not_the_students(tmp_path):
+    root, out = make_class(tmp_path / "class", {"ada": {}}), tmp_path / "out"
+    run = run_grader("batch", str(root), "--out", str(out), "--seed", "8", "--isolation", "process")
+    assert run.returncode == 0, run.stderr
+    notice = "no bubblewrap (GRADER_ISOLATION=process)"
+    assert notice in run.stdout.replace("\n", " ") and notice in (out / "report.html").read_text()
+    assert "bubblewrap" not in (out / "ada" / "feedback.html").read_text()
+    extra = json.loads((out / "ada" / "results.json").read_text())["extra_data"]
+    assert "process_isolation" in {notice["message"] for notice in extra["run_notices"]}
+    assert "process_isolation" not in extra["notes"]
+
+
+@pytest.mark.parametrize("arguments", [["--out", "FILE"], ["--out", "CLASS/results"], ["--seed", "-1"],
+                                       ["--workers", "0"], ["--roster", "MISSING.csv"]])
+def test_bad_batch_arguments_are_one_sentence_and_exit_2(tmp_path, arguments):
+    root = make_class(tmp_path / "class", {"ada": {}})
+    (tmp_path / "FILE").write_text("a file")
+    given = {"FILE": str(tmp_path / "FILE"), "CLASS/results": str(root / "results"),
+             "MISSING.csv": str(tmp_path / "missing.csv")}
+    run = run_grader("batch", str(root), *([] if "--out" in arguments else ["--out", str(tmp_path / "o")]),
+                     *(given.get(a, a) for a in arguments))
+    assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1 and run.stderr.startswith("error: ")

@@ -264,3 +264,36 @@ def test_the_reference_ignores_planted_bytecode(tmp_path):
     assert reference_module("linear_regression", solutions).predict(1, 2, 3) == 5
     assert reference_module("autograd_basics", solutions).quadratic_grad(2.0) == 7
     assert [p.name for p in pyc.parent.iterdir()] == [pyc.name]  # and it wrote no bytecode of its own
+
+
+def test_a_bom_and_crlf_source_reads_as_cpython_imports_it(tmp_path, sandbox):
+    # Windows Notepad's "UTF-8": a BOM, and CRLF line ends; CPython imports it as it is
+    folder = write_submission(tmp_path / "student")
+    for module in API:
+        file = folder / f"{module}.py"
+        file.write_bytes(b"\xef\xbb\xbf" + file.read_bytes().replace(b"\n", b"\r\n"))
+    submission = load_submission(folder)
+    assert submission.notes == []
+    for module in API:
+        assert submission.sources[module] == SOLUTION[module].read_text("utf-8")
+    result = graded(folder, sandbox)
+    assert result.score == result.max_score
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-16"])
+def test_a_source_in_another_encoding_is_decoded_with_a_note(tmp_path, encoding):
+    folder = write_submission(tmp_path / "student")
+    source = "# 线性回归:梯度下降\n" + SOLUTION["linear_regression"].read_text("utf-8")
+    (folder / "linear_regression.py").write_bytes(source.encode(encoding))
+    submission = load_submission(folder)
+    assert submission.sources["linear_regression"] == source
+    assert note(Grade([], "", 0, [], 0.0, submission.notes), "linear_regression.py").startswith(
+        "linear_regression.py is not saved as UTF-8: it was read as ")
+
+
+def test_a_source_no_encoding_reads_is_read_with_replacements_and_a_note(tmp_path):
+    folder = write_submission(tmp_path / "student")
+    (folder / "autograd_basics.py").write_bytes(b"x = '\xff\xfe\xff'\n")
+    submission = load_submission(folder)
+    assert submission.sources["autograd_basics"] == "x = '\ufffd\ufffd\ufffd'\n"
+    assert [n.message for n in submission.notes] == ["source_undecodable"]

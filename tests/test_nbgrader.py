@@ -137,6 +137,22 @@ def test_batch_writes_its_scores_into_the_gradebook(course, tmp_path):
         for student in STUDENTS:
             results = json.loads((out / student / "results.json").read_text())
             assert gradebook.find_submission(ASSIGNMENT, student).score == pytest.approx(results["score"])
+    nbgrader(copy, "generate_feedback", ASSIGNMENT)  # from the notebooks batch wrote in autograded/
+    page = (copy / "feedback" / "sgd_step-rebinds-p" / ASSIGNMENT / "linear_regression.html").read_text()
+    assert "in place" in page and "passed" in page
+
+
+def test_the_course_config_holds_no_absolute_path(course):
+    config = (course / "nbgrader_config.py").read_text()
+    assert str(course) not in config and str(course.resolve()) not in config
+
+
+def test_batch_refuses_a_course_without_the_assignment_before_grading(course, tmp_path):
+    command = [sys.executable, "-m", "grader", "batch", str(course), "--out", str(tmp_path / "out"),
+               "--nbgrader-course", str(course), "--nbgrader-assignment", "other", "--lang", "en"]
+    run = subprocess.run(command, cwd=ROOT, env=environment(), capture_output=True, text=True, timeout=600)
+    assert run.returncode == 2 and "has no assignment other" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_student_zip_holds_no_solutions_and_runs_the_public_checks(tmp_path):

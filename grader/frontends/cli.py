@@ -1,6 +1,7 @@
 """The command line: `python -m grader check|watch|hint|batch|merge|nbgrader|dist|stubs`."""
 
 import argparse
+import contextlib
 import os
 import random
 import sys
@@ -15,7 +16,13 @@ from grader.messages import LANGUAGES, default_language
 from grader.sandbox.spawn import ISOLATION_LEVELS, IsolationError
 
 if TYPE_CHECKING:
+    from grader.instructor.batch import Summary
+    from grader.instructor.roster import Roster
     from grader.sandbox.host import Sandbox
+    from grader.sandbox.spawn import Zygote
+
+
+GRADESCOPE_VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
 class Exit(IntEnum):
@@ -55,7 +62,9 @@ def student_commands(commands: argparse._SubParsersAction) -> None:
     watch = with_isolation(with_lang(commands.add_parser("watch", help="grade, then grade again whenever you save")))
     watch.add_argument("path", nargs="?", type=Path, default=Path("exercises"))
     hint = with_lang(commands.add_parser("hint", help="a hint for one function, giving away more at each level"))
-    hint.add_argument("function", choices=FUNCTIONS, metavar="FUNCTION")
+    hint.add_argument("function", nargs="?", choices=FUNCTIONS, metavar="FUNCTION",
+                      help="default: the first unfinished one in --path")
+    hint.add_argument("--path", type=Path, default=Path("exercises"), help="your exercises (default: exercises)")
     hint.add_argument("--level", type=int, choices=(1, 2, 3), default=1)
 
 
@@ -69,9 +78,14 @@ def instructor_commands(commands: argparse._SubParsersAction) -> None:
     batch.add_argument("--seed", type=int, help="the hidden checks' random inputs")
     batch.add_argument("--nbgrader-course", type=Path, metavar="DIR", help="also write the scores to its gradebook")
     batch.add_argument("--nbgrader-assignment", default="autograd", metavar="NAME")
+    batch.add_argument("--roster", type=Path, metavar="CSV", help="folder, id, email...: joined into grades.csv; "
+                       "also writes canvas.csv")
     merge = with_lang(commands.add_parser("merge", help="combine the outputs of batch shards"))
     merge.add_argument("folders", nargs="+", type=Path, metavar="DIR")
     merge.add_argument("--out", type=Path, metavar="DIR", help="for grades.csv, report.html (default: 1st DIR)")
+    merge.add_argument("--roster", type=Path, metavar="CSV", help="as for batch")
+    merge.add_argument("--mixed-seeds", action="store_true", help="merge shards graded with different seeds")
+    merge.add_argument("--keep-newest", action="store_true", help="where a student's results differ, keep the newest")
 
 
 def packaging_commands(commands: argparse._SubParsersAction) -> None:
@@ -81,10 +95,35 @@ def packaging_commands(commands: argparse._SubParsersAction) -> None:
     build.add_argument("course", type=Path, metavar="COURSE_DIR")
     build.add_argument("--assignment", default="autograd", metavar="NAME")
     dist = commands.add_parser("dist", help="package the kit for distribution")
-    student = dist.add_subparsers(dest="dist_command", required=True).add_parser(
-        "student", help="a zip for students: exercises and public checks only")
+    targets = dist.add_subparsers(dest="dist_command", required=True)
+    student = targets.add_parser("student", help="a zip for students: exercises and public checks only")
     student.add_argument("zip", type=Path, metavar="OUT.zip")
+    deploy_commands(targets)
     commands.add_parser("stubs", help="regenerate exercises/ and the reference run from solutions/")
+
+
+def deploy_commands(targets: argparse._SubParsersAction) -> None:
+    """The students' wheel, and where instructors grade (grader/instructor/deploy/)."""
+    wheel = with_lang(targets.add_parser("student-wheel", help="a wheel for students: no solutions, no hidden checks"))
+    wheel.add_argument("out", type=Path, metavar="OUTDIR")
+    gradescope = with_deploy_options(targets.add_parser("gradescope", help="a Gradescope autograder zip"))
+    gradescope.add_argument("out", type=Path, metavar="OUT.zip")
+    gradescope.add_argument("--hidden-visibility", choices=GRADESCOPE_VISIBILITIES, default="after_published",
+                            help="when students see the hidden checks (default: after_published)")
+    gradescope.add_argument("--leaderboard", action="store_true", help="put score and time on the leaderboard")
+    prairielearn = with_deploy_options(targets.add_parser("prairielearn", help="a PrairieLearn question folder"))
+    prairielearn.add_argument("out", type=Path, metavar="DIR")
+    prairielearn.add_argument("--image", default="autograd-kit-grader", help="the grading image, built from "
+                              "DIR/image/Dockerfile and pushed (default: autograd-kit-grader, a local build)")
+
+
+def with_deploy_options(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    with_lang(command)
+    command.add_argument("--seed", type=int, help="the hidden checks' random inputs, the same for every student "
+                         "(default: drawn now)")
+    command.add_argument("--time-limit", type=int, metavar="SECONDS", help="the kit's limit on grading one "
+                         "submission (default: 120)")
+    return command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,10 +185,9 @@ def watch(arguments: argparse.Namespace) -> int:
         from grader.frontends.watch import watch as watch_and_grade
         from grader.messages import say
 
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops it as q does
             watch_and_grade(arguments.path, arguments.lang, sandbox)
-        except KeyboardInterrupt:
-            print(say("bye", arguments.lang))
+        print(say("bye", arguments.lang))
     return Exit.FULL_MARKS
 
 
@@ -157,42 +195,96 @@ def hint(arguments: argparse.Namespace) -> int:
     from grader.messages import hint as hint_text
     from grader.messages import say
 
+    function = arguments.function or first_unfinished_in(arguments.path)
+    if function is None:
+        print(say("all_done", arguments.lang))
+        return Exit.FULL_MARKS
     for level in range(1, arguments.level + 1):
-        text = hint_text(arguments.function, level, arguments.lang)
-        print(say("hint_level", arguments.lang, level=level, function=arguments.function, hint=text))
+        text = hint_text(function, level, arguments.lang)
+        print(say("hint_level", arguments.lang, level=level, function=function, hint=text))
     return Exit.FULL_MARKS
+
+
+def first_unfinished_in(path: Path) -> str | None:
+    """The function the watcher shows: the first, in lesson order, that fails a public check."""
+    with early_sandbox(path) as sandbox:
+        from grader.grade import grade
+        from grader.report.student import first_unfinished
+
+        return first_unfinished(grade(path, hidden=False, seed=0, sandbox=sandbox))
 
 
 def batch(arguments: argparse.Namespace) -> int:
-    from grader.instructor.batch import batch as grade_class
-    from grader.instructor.batch import parse_shard
+    from grader.sandbox.spawn import spawn_zygote
 
-    if arguments.workers < 1:
-        raise UsageError("--workers must be at least 1.")
-    seed = arguments.seed if arguments.seed is not None else random.randrange(2**31)
-    shard_of = parse_shard(arguments.shard)
-    course = arguments.nbgrader_course
-    if course is not None and not (course / "gradebook.db").is_file():
-        raise UsageError(f"{course} has no gradebook.db: build the course and run nbgrader generate_assignment first.")
-    grade_class(arguments.submissions, arguments.out, workers=arguments.workers, seed=seed, lang=arguments.lang,
-                force=arguments.force, shard_of=shard_of)
-    if course is not None:
+    # started first: the workers import torch while this process does (the batch kills them when done)
+    zygotes = [spawn_zygote() for _ in range(max(arguments.workers, 0))]
+    try:
+        summary, roster = grade_the_class(arguments, zygotes)
+    finally:
+        for zygote in zygotes:
+            zygote.kill()
+    from grader.instructor.batch import summary_lines
+
+    lang = arguments.lang
+    print("\n".join(summary_lines(summary, roster, lang)))
+    if arguments.nbgrader_course is not None:
         from grader.instructor.gradebook import record_in_gradebook
+        from grader.messages import say
 
-        count = record_in_gradebook(arguments.out, course, arguments.nbgrader_assignment)
-        print(f"wrote the scores of {count} students into {course / 'gradebook.db'}")
+        course = arguments.nbgrader_course
+        count = record_in_gradebook(arguments.out, course, arguments.nbgrader_assignment, lang)
+        print(say("wrote_gradebook", lang, count=count, gradebook=course / "gradebook.db"))
     return Exit.FULL_MARKS
 
 
-def merge(arguments: argparse.Namespace) -> int:
-    from grader.report.class_report import write_class_outputs
+def grade_the_class(arguments: argparse.Namespace, zygotes: list["Zygote"]) -> tuple["Summary", "Roster | None"]:
+    from grader.instructor.batch import batch as grade_class
 
-    missing = [folder for folder in arguments.folders if not folder.is_dir()]
-    if missing:
-        raise UsageError(f"{missing[0]} is not a folder of batch results.")
-    summary = write_class_outputs(arguments.folders, arguments.out or arguments.folders[0], arguments.lang)
-    print(f"merged: mean score {summary['mean_score']}/{summary['max_score']}; wrote {summary['grades_csv']} "
-          f"and {summary['report']}")
+    lang = arguments.lang
+    seed, shard_of = batch_settings(arguments)
+    roster = read_roster(arguments.roster, lang)
+    summary = grade_class(arguments.submissions, arguments.out, workers=arguments.workers, seed=seed, lang=lang,
+                          force=arguments.force, shard_of=shard_of, roster=roster, zygotes=zygotes)
+    return summary, roster
+
+
+def batch_settings(arguments: argparse.Namespace) -> tuple[int, tuple[int, int]]:
+    """The seed and the shard, once every option is checked: a usage error before any work."""
+    from grader.instructor.batch import parse_shard
+    from grader.messages import say
+
+    lang = arguments.lang
+    if arguments.workers < 1:
+        raise UsageError(say("workers_range", lang))
+    if arguments.seed is not None and not 0 <= arguments.seed < 2**63:
+        raise UsageError(say("seed_range", lang))
+    if arguments.nbgrader_course is not None:
+        from grader.instructor.gradebook import check_course
+
+        check_course(arguments.nbgrader_course, arguments.nbgrader_assignment, lang)
+    seed = arguments.seed if arguments.seed is not None else random.randrange(2**31)
+    return seed, parse_shard(arguments.shard, lang)
+
+
+def read_roster(file: Path | None, lang: str) -> "Roster | None":
+    from grader.instructor.roster import read_roster as read
+
+    return None if file is None else read(file, lang)
+
+
+def merge(arguments: argparse.Namespace) -> int:
+    from grader.instructor.merge import Choices
+    from grader.instructor.merge import merge as merge_folders
+    from grader.instructor.summary import class_lines
+    from grader.messages import say
+
+    lang, roster = arguments.lang, read_roster(arguments.roster, arguments.lang)
+    choices = Choices(mixed_seeds=arguments.mixed_seeds, keep_newest=arguments.keep_newest)
+    records, grades_csv, report = merge_folders(arguments.folders, arguments.out or arguments.folders[0], lang,
+                                                choices, roster)
+    print("\n".join([say("merged", lang, count=len(records)), *class_lines(records, roster, lang),
+                     say("wrote_outputs", lang, grades_csv=grades_csv, report=report)]))
     return Exit.FULL_MARKS
 
 
@@ -212,6 +304,13 @@ def dist(arguments: argparse.Namespace) -> int:
 
     if not (ROOT / "pyproject.toml").is_file() or not (ROOT / "solutions").is_dir():
         raise UsageError("run dist from the kit's own checkout (it reads pyproject.toml and exercises/).")
+    if arguments.dist_command != "student":
+        from grader.instructor.deploy.commands import deploy
+        from grader.messages import say
+
+        for path in deploy(arguments):
+            print(say("dist_wrote", arguments.lang, path=path))
+        return Exit.FULL_MARKS
     if not arguments.zip.parent.is_dir():
         raise UsageError(f"cannot write {arguments.zip}: the folder {arguments.zip.parent} does not exist.")
     print(f"wrote {student_zip(arguments.zip)}")

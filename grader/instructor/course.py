@@ -3,6 +3,7 @@ marked solutions and the grader's checks, so a fix in one place reaches both."""
 
 import ast
 import json
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -13,9 +14,11 @@ from grader.lesson import API
 from grader.lesson.checks import Check, collect
 from grader.messages import in_every_language
 
-CONFIG = '''c = get_config()  # noqa: F821 (nbgrader provides it)
+CONFIG = '''import os
+
+c = get_config()  # noqa: F821 (nbgrader provides it)
 c.CourseDirectory.course_id = "autograd-kit"
-c.CourseDirectory.root = {root!r}
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))  # this folder, wherever it is moved
 c.ClearSolutions.code_stub = {{"python": {code_stub}}}
 c.Execute.timeout = 60
 '''
@@ -37,7 +40,7 @@ figure"""
 def build_course(course: Path, assignment: str) -> list[Path]:
     source = course / "source" / assignment
     source.mkdir(parents=True, exist_ok=True)
-    config = CONFIG.format(root=str(course.resolve()), code_stub=code_stub())
+    config = CONFIG.format(code_stub=code_stub())
     (course / "nbgrader_config.py").write_text(config, "utf-8")
     written = [course / "nbgrader_config.py"]
     for module in API:
@@ -87,6 +90,16 @@ def grade_ids() -> dict[Check, str]:
     """Each check's autograded cell: test-<function>-<n>, n counting that function's checks."""
     checks = collect(hidden=True)
     return {c: f"test-{c.function}-{[d for d in checks if d.function == c.function].index(c) + 1}" for c in checks}
+
+
+@cache
+def cells_by_check() -> dict[str, str]:
+    return {f"{check.function}: {check.claim}": grade_id for check, grade_id in grade_ids().items()}
+
+
+def test_cell_of(test: str) -> str:
+    """The test cell of a results.json test, named "function: claim (device)"."""
+    return cells_by_check()[test.rsplit(" (", 1)[0]]
 
 
 def test_cell(check: Check, grade_id: str) -> nbformat.NotebookNode:

@@ -1,121 +1,178 @@
-"""The class outputs, built from the students' results.json files alone (so shards merge):
-grades.csv, and report.html, one static page with its plots embedded."""
+"""report.html: one static page for deciding what to reteach, built from the students'
+records alone (so shards merge), its charts embedded, its links relative (so the folder
+can move): the scores, who needs attention, and per function the misconceptions found
+with the students who have them."""
 
-import csv
-import json
-from collections import Counter
+import os
+import statistics
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from grader.instructor.intake import Standing
+from grader.instructor.records import PAGE, StudentRecord
 from grader.lesson import FUNCTIONS
 from grader.messages import explain, say
-from grader.report.figures import drawn
+from grader.report import render
+from grader.report.figures import drawn, font_style
 from grader.report.html import page
 
-RESULTS = "results.json"
+STYLE = "table { width: auto; } img { max-width: 48%; } td.names a { margin-right: .5em; }"
 
 
-def read_results(folders: list[Path]) -> list[dict]:
-    """Every student's results, from each folder's <student>/results.json, by student name."""
-    found = {}
-    for folder in folders:
-        for file in sorted(folder.glob(f"*/{RESULTS}")):
-            results = json.loads(file.read_text("utf-8"))
-            found[results["extra_data"]["student"]] = results | {"folder": file.parent}
-    return [found[name] for name in sorted(found)]
-
-
-def write_class_outputs(folders: list[Path], target: Path, lang: str) -> dict:
-    students = read_results(folders)
-    target.mkdir(parents=True, exist_ok=True)
-    write_grades_csv(students, target / "grades.csv")
-    (target / "report.html").write_text(class_report(students, target, lang), "utf-8")
-    scores = [s["score"] for s in students]
-    return {
-        "grades_csv": str(target / "grades.csv"),
-        "report": str(target / "report.html"),
-        "mean_score": round(sum(scores) / len(scores), 2) if scores else 0,
-        "max_score": students[0]["max_score"] if students else 0,
-    }
-
-
-def write_grades_csv(students: list[dict], file: Path) -> None:
-    with file.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student", "score", "max_score", *FUNCTIONS])
-        for s in students:
-            points = s["extra_data"]["functions"]
-            writer.writerow([s["extra_data"]["student"], s["score"], s["max_score"],
-                             *(f"{points[f][0]:g}" if f in points else "" for f in FUNCTIONS)])
-
-
-def class_report(students: list[dict], target: Path, lang: str) -> str:
-    count = len(students)
-    slowest = sorted(students, key=lambda s: -s["extra_data"]["seconds"])[:5]
+def class_report(records: list[StudentRecord], target: Path, lang: str) -> str:
+    graded = [r for r in records if r.standing is Standing.GRADED]
     sections = [
-        f"<p id='count'>{escape(say('class_size', lang, count=count))}</p>",
-        f"<img alt='score histogram' src='{histogram(students, lang)}'>",
-        f"<img alt='pass rate per function' src='{pass_rates(students, lang)}'>",
-        misconception_table(students, lang),
-        listing(say("slowest", lang), slowest, target, lang),
-        listing(say("crashed_list", lang), [s for s in students if s["extra_data"]["crashes"]], target, lang),
-        listing(say("all_students", lang), students, target, lang, table_id="scores"),
+        f"<p id='count'>{escape(say('class_size', lang, count=len(records)))}</p>",
+        f"<p id='scores-summary'>{escape(score_summary(graded, lang))}</p>",
+        run_notices(records, lang),
+        f"<img alt='{say('histogram_title', lang)}' src='{histogram(graded, lang)}'>",
+        f"<img alt='{say('pass_rate_title', lang)}' src='{pass_rates(graded, lang)}'>",
+        attention(records, target, lang),
+        by_function(graded, target, lang),
+        listing(say("slowest", lang), sorted(graded, key=lambda r: -r.seconds)[:5], target, lang, "slowest"),
+        listing(say("all_students", lang), records, target, lang, "scores"),
     ]
-    side_by_side = "table { width: auto; } img { max-width: 48%; }"
-    return page(say("class_report", lang), lang, "".join(sections), style=side_by_side)
+    return page(say("class_report", lang), lang, "".join(sections), style=STYLE)
 
 
-def chart(lang: str, draw: Callable[[Axes], object]) -> str:
+def score_summary(graded: list[StudentRecord], lang: str) -> str:
+    scores = [r.score for r in graded] or [0.0]
+    top = graded[0].max_score if graded else 0
+    return say("scores", lang, mean=f"{statistics.mean(scores):.2f}", median=f"{statistics.median(scores):g}",
+               max=f"{top:g}")
+
+
+def run_notices(records: list[StudentRecord], lang: str) -> str:
+    """About the machines that graded (no bubblewrap, ...), once each: for the instructor only."""
+    notices = {render(notice, lang): None for r in records for notice in r.run_notices}
+    items = "".join(f"<li>{escape(notice)}</li>" for notice in notices)
+    return f"<ul id='run-notices'>{items}</ul>" if items else ""
+
+
+def chart(lang: str, title_key: str, draw: Callable[[Axes, str], object]) -> str:
+    """A titled chart; in English where no installed font can draw `lang` (never boxes)."""
+    shown = lang if font_style(lang) is not None else "en"
+
     def on_one_axes(figure: Figure, text: dict) -> None:
-        draw(figure.subplots())
+        axes = figure.subplots()
+        draw(axes, shown)
+        axes.set_title(say(title_key, shown))
         figure.tight_layout()
 
     return drawn(lang, (6, 4), on_one_axes)
 
 
-def histogram(students: list[dict], lang: str) -> str:
-    scores, top = [s["score"] for s in students], students[0]["max_score"] if students else 1
-    return chart(lang, lambda axes: (axes.hist(scores, bins=20, range=(0, top)), axes.set(xlabel=say("points", lang))))
+def histogram(graded: list[StudentRecord], lang: str) -> str:
+    scores, top = [r.score for r in graded], graded[0].max_score if graded else 1
+
+    def draw(axes: Axes, shown: str) -> None:
+        axes.hist(scores, bins=20, range=(0, top))
+        axes.set(xlabel=say("points", shown), ylabel=say("students", shown))
+
+    return chart(lang, "histogram_title", draw)
 
 
-def pass_rates(students: list[dict], lang: str) -> str:
-    rates = [100 * sum(passed_function(s, f) for s in students) / max(len(students), 1) for f in FUNCTIONS]
-    return chart(lang, lambda axes: (axes.barh(FUNCTIONS[::-1], rates[::-1]), axes.set(xlim=(0, 100), xlabel="%")))
+def pass_rates(graded: list[StudentRecord], lang: str) -> str:
+    """Per function, the share that passed, and the share that failed only because of a helper."""
+    share = 100 / max(len(graded), 1)
+    rates = [share * sum(passed(r, f) for r in graded) for f in FUNCTIONS]
+    blamed = [share * len(blamed_for(graded, f)) for f in FUNCTIONS]
+
+    def draw(axes: Axes, shown: str) -> None:
+        axes.barh(FUNCTIONS[::-1], rates[::-1], label=say("legend_passed", shown))
+        axes.barh(FUNCTIONS[::-1], blamed[::-1], left=rates[::-1], hatch="//", alpha=.5,
+                  label=say("legend_helper", shown))
+        axes.set(xlim=(0, 100), xlabel="%")
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=2, fontsize="small", frameon=False)
+
+    return chart(lang, "pass_rate_title", draw)
 
 
-def passed_function(student: dict, function: str) -> bool:
-    got, worth = student["extra_data"]["functions"].get(function, (0, 1))
+def blamed_for(graded: list[StudentRecord], function: str) -> list[StudentRecord]:
+    """Those who fail `function` only because helpers it calls fail."""
+    return [r for r in graded if not passed(r, function) and function in r.blamed_on]
+
+
+def passed(record: StudentRecord, function: str) -> bool:
+    got, worth = record.functions.get(function, (0, 1))
     return got == worth
 
 
-def misconception_table(students: list[dict], lang: str) -> str:
-    counts = Counter(m for s in students for m in s["extra_data"]["misconceptions"])
-    rows = "".join(
-        f"<tr><td>{100 * n / len(students):.0f}%</td><td>{n}</td><td>{escape(explain(m, lang))}</td></tr>"
-        for m, n in counts.most_common()
-    )
-    head = f"<tr><th>%</th><th>{say('students', lang)}</th><th>{say('misconception', lang)}</th></tr>"
-    return f"<h2>{say('frequent_misconceptions', lang)}</h2><table id='misconceptions'>{head}{rows}</table>"
+def attention(records: list[StudentRecord], target: Path, lang: str) -> str:
+    """Each student who needs a look beyond their score, and why."""
+    rows = "".join(f"<tr><td>{link(r, target)}</td><td>{escape('; '.join(reasons))}</td></tr>"
+                   for r in records if (reasons := attention_reasons(r, lang)))
+    head = f"<tr><th>{say('student', lang)}</th><th>{say('why', lang)}</th></tr>"
+    return f"<h2>{say('needs_attention', lang)}</h2><table id='attention'>{head}{rows}</table>"
 
 
-def listing(title: str, students: list[dict], target: Path, lang: str, table_id: str = "") -> str:
+def attention_reasons(record: StudentRecord, lang: str) -> list[str]:
+    if record.standing is not Standing.GRADED:
+        status = say(f"status_{record.standing.name.lower()}", lang)
+        return [f"{status}: {render(record.reason, lang)}" if record.reason else status]
+    reasons = [say("attention_timed_out", lang)] if "timeout" in record.crashes else []
+    if set(record.crashes) - {"timeout"}:
+        reasons.append(say("attention_crashed", lang))
+    if record.untouched:
+        reasons.append(say("attention_untouched", lang, functions=", ".join(record.untouched)))
+    return reasons
+
+
+def by_function(graded: list[StudentRecord], target: Path, lang: str) -> str:
+    """Per function in lesson order: how many passed, and each misconception with its students."""
+    parts = [f"<h2>{say('misconceptions_by_function', lang)}</h2>"]
+    for function in FUNCTIONS:
+        count = sum(passed(r, function) for r in graded)
+        parts.append(f"<h3 id='function-{function}'><code>{function}</code> · "
+                     f"{escape(say('passed_count', lang, count=count, total=len(graded)))}</h3>")
+        parts.append(failure_split(graded, function, target, lang))
+        parts.append(misconception_rows(graded, function, target, lang))
+    return f"<section id='by-function'>{''.join(parts)}</section>"
+
+
+def failure_split(graded: list[StudentRecord], function: str, target: Path, lang: str) -> str:
+    """Of those who fail a function that calls helpers: their own mistake, or a helper's."""
+    blamed = blamed_for(graded, function)
+    if not blamed:
+        return ""
+    own = sum(not passed(r, function) for r in graded) - len(blamed)
+    names = " ".join(link(r, target) for r in blamed)
+    return (f"<p class='split' data-function='{function}'>{escape(say('own_mistake', lang, count=own))} · "
+            f"{escape(say('helper_caused', lang, count=len(blamed)))} <span class='names'>{names}</span></p>")
+
+
+def misconception_rows(graded: list[StudentRecord], function: str, target: Path, lang: str) -> str:
+    found: dict[str, list[StudentRecord]] = {}
+    for record in graded:
+        for misconception in record.misconceptions.get(function, ()):
+            found.setdefault(misconception, []).append(record)
     rows = "".join(
-        f"<tr><td><a href='{escape(page_link(s, target))}'>{escape(s['extra_data']['student'])}</a></td>"
-        f"<td class='score'>{s['score']:g}</td><td>{s['extra_data']['seconds']:.3f} s</td>"
-        f"<td>{escape(', '.join(s['extra_data']['crashes']))}</td></tr>"
-        for s in students
+        f"<tr><td>{escape(explain(m, lang))}</td><td class='count'>{len(who)}</td>"
+        f"<td class='names'>{' '.join(link(r, target) for r in who)}</td></tr>"
+        for m, who in sorted(found.items(), key=lambda item: (-len(item[1]), item[0])))
+    head = "".join(f"<th>{say(column, lang)}</th>" for column in ("misconception", "students", "names"))
+    return f"<table class='misconceptions' data-function='{function}'><tr>{head}</tr>{rows}</table>" if rows else ""
+
+
+def listing(title: str, records: list[StudentRecord], target: Path, lang: str, table_id: str) -> str:
+    rows = "".join(
+        f"<tr><td>{link(r, target)}</td><td class='score'>{r.score:g}</td><td>{r.seconds:.3f} s</td>"
+        f"<td>{escape(say(f'status_{r.standing.name.lower()}', lang))}</td></tr>"
+        for r in records
     )
-    head = "".join(f"<th>{say(column, lang)}</th>" for column in ("student", "points", "time", "crashes"))
+    head = "".join(f"<th>{say(column, lang)}</th>" for column in ("student", "points", "time", "status"))
     return f"<h2>{escape(title)}</h2><table id='{table_id}'><tr>{head}</tr>{rows}</table>"
 
 
-def page_link(student: dict, target: Path) -> str:
-    page = Path(student["folder"]) / "feedback.html"
-    try:
-        return page.resolve().relative_to(target.resolve()).as_posix()
-    except ValueError:
-        return page.resolve().as_uri()
+def link(record: StudentRecord, target: Path) -> str:
+    """The student's name, linked to their page where they have one, relative to the report."""
+    page = record.place / PAGE
+    if not page.is_file():
+        return escape(record.name)
+    href = quote(Path(os.path.relpath(page.resolve(), target.resolve())).as_posix())
+    return f"<a href='{escape(href)}'>{escape(record.name)}</a>"
