@@ -18,13 +18,15 @@ SECTIONS = ("messages", "misconceptions", "claims", "values", *(f"hints.{f}" for
 PROPER_NAMES = {
     "Python", "PyTorch", "NumPy", "matplotlib", "CUDA", "CPU", "GPU", "UTF", "GBK", "IPython", "RMSE", "README",
     "nbgrader", "seccomp", "Landlock", "bubblewrap", "uid", "Ctrl", "Figure", "Tensor", "Gradescope", "Canvas",
-    "Excel", "LibreOffice", "PrairieLearn", "pip", "wheel", "Threat", "model",  # the README's section "Threat model", named as it is headed
+    "Excel", "LibreOffice", "PrairieLearn", "pip", "wheel", "zip", "tar", "Autograd",
+    "Threat", "model",  # the README's section "Threat model", named as it is headed
 }
 # what the code of this lesson says: torch, autograd and Python words a learner types
 CODE_WORDS = {
     "torch", "tensor", "autograd", "backward", "grad", "grad_fn", "requires_grad", "None", "True", "False", "return",
     "with", "lambda", "float", "int", "list", "tuple", "dtype", "float32", "float64", "epoch", "epochs", "lr", "item",
-    "detach", "numpy", "cpu", "cuda", "shell", "dx", "dy", "dz", "dL", "dw", "mean", "sum", "xy", "flatten", "squeeze", "for",
+    "detach", "numpy", "cpu", "cuda", "shell", "dx", "dy", "dz", "dL", "dw", "mean", "sum", "xy", "flatten", "squeeze",
+    "for",
     "batch", "folder",  # a command of the kit, a column of the roster
 }
 CODE = re.compile(
@@ -102,7 +104,7 @@ def test_chinese_feedback_on_each_mistake_is_chinese(graded, mistake):
     result = graded(mistake.bodies, mistake.preambles)
     texts = [render(r.feedback, "zh") for r in result.results if r.feedback]
     texts += [function_feedback(result, f, "zh") for f in mistake.loses]
-    texts += [t["output"] for t in gradescope_results(result, "zh")["tests"]]
+    texts += [t[field] for t in gradescope_results(result, "zh")["tests"] for field in ("name", "output")]
     quoted = exception_texts(result)
     found = {text: words for text in texts if (words := english_words(written_by_the_grader(text, quoted)))}
     assert not found, found

@@ -2,11 +2,14 @@
 page opened in a real browser, and Chinese that reads as Chinese."""
 
 import io
+import re
 import shutil
 import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,25 +39,91 @@ def wait_for(session: str, text: str, seconds: float) -> float:
     raise AssertionError(f"{text!r} never appeared on the screen:\n{screen(session)}")
 
 
-@needs_tmux
-def test_watch_regrades_on_save_and_stops_on_ctrl_c(tmp_path):
+TRICKY = "[bold]loud[/bold] sgd_step([w, b], lr) a\\b [/]"
+RUN_LINE = re.compile(r"graded \d\d:\d\d:\d\d · (\d+)/10 · \d+\.\d\d s")
+
+
+@contextmanager
+def watcher(tmp_path: Path, lang: str = "en") -> Iterator[tuple[str, Path]]:
+    """The watcher on a copy of the stubs whose autograd_basics.py prints TRICKY, in a real
+    120x60 terminal: yields the tmux session and the folder."""
     work = tmp_path / "exercises"
     shutil.copytree(ROOT / "exercises", work)
+    stubs = work / "autograd_basics.py"
+    stubs.write_text(f"print({TRICKY!r})\n" + stubs.read_text("utf-8"), "utf-8")
     session = f"watch-{tmp_path.name}"
-    command = f"cd {ROOT} && {sys.executable} -m grader watch {work} --lang en; echo EXITED $?; sleep 60"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True)
+    command = f"cd {ROOT} && {sys.executable} -m grader watch {work} --lang {lang}; echo EXITED $?; sleep 60"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "60", command], check=True)
     try:
+        yield session, work
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def keys(session: str, *pressed: str) -> None:
+    subprocess.run(["tmux", "send-keys", "-t", session, *pressed], check=True)
+
+
+@needs_tmux
+def test_watch_regrades_on_save_and_stops_on_ctrl_c(tmp_path):
+    with watcher(tmp_path) as (session, work):
         wait_for(session, "0/10 functions done", 120)
         assert "quadratic_grad" in screen(session) and "not implemented yet" in screen(session)
+        assert [m.group(1) for m in RUN_LINE.finditer(screen(session))] == ["0"]  # when, how far, how long
+        assert "seed" not in screen(session)  # public inputs are fixed: no seed to replay
         shutil.copy(ROOT / "solutions" / "autograd_basics.py", work / "autograd_basics.py")
         seconds = wait_for(session, "3/10 functions done", 30)
         assert "predict" in screen(session)  # the next function in lesson order
+        assert [m.group(1) for m in RUN_LINE.finditer(screen(session))] == ["3"]
         print(f"re-graded {seconds:.2f} s after the save")
-        subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
+        keys(session, "C-c")
         wait_for(session, "EXITED 0", 30)
         assert "Stopped watching." in screen(session)
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+@needs_tmux
+def test_watch_shows_the_students_output_and_answers_keys(tmp_path):
+    with watcher(tmp_path) as (session, work):
+        wait_for(session, "0/10 functions done", 120)
+        assert TRICKY in screen(session).splitlines()  # printed as it is, on a line of its own
+        assert "Keys: h the next hint" in screen(session)
+        keys(session, "h")  # the feedback gives the first level already: h climbs to the second
+        wait_for(session, "Hint 2/3 for quadratic_grad", 30)
+        assert "\nHint: " in screen(session) and "Hint 1/3" not in screen(session)
+        keys(session, "h", "h", "h")
+        wait_for(session, "That was the last hint for quadratic_grad.", 30)
+        assert "Hint 3/3 for quadratic_grad" in screen(session) and "Hint 4/3" not in screen(session)
+        keys(session, "l")
+        wait_for(session, "zero_grads", 30)  # only the list names it
+        assert re.search(r"→ +quadratic_grad +0/2", screen(session))
+        for module in ("autograd_basics", "linear_regression"):
+            shutil.copy(ROOT / "solutions" / f"{module}.py", work / f"{module}.py")
+        wait_for(session, "All functions done", 60)
+        assert "10/10 functions done" in screen(session)
+        assert any(line.startswith("All functions done") for line in screen(session).splitlines())
+        keys(session, "q")
+        wait_for(session, "EXITED 0", 30)
+        assert "Stopped watching." in screen(session)
+
+
+@needs_tmux
+def test_watch_speaks_chinese_in_its_run_line_and_keys(tmp_path):
+    with watcher(tmp_path, "zh") as (session, _):
+        wait_for(session, "已完成 0/10 个函数", 120)
+        assert re.search(r"评分于 \d\d:\d\d:\d\d · 0/10 · 用时 \d+\.\d\d 秒", screen(session))
+        assert "按键:h 下一条提示" in screen(session) and TRICKY in screen(session)
+        keys(session, "q")
+        wait_for(session, "EXITED 0", 30)
+
+
+def test_hint_without_a_function_gives_the_first_unfinished_ones(tmp_path):
+    def hint(path: Path) -> str:
+        command = [sys.executable, "-m", "grader", "hint", "--path", str(path), "--lang", "en"]
+        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+    assert hint(ROOT / "exercises").startswith("Hint 1/3 for quadratic_grad:")
+    assert hint(write_submission(tmp_path / "s", {"sgd_step": "pass"})).startswith("Hint 1/3 for sgd_step:")
+    assert hint(write_submission(tmp_path / "done")).startswith("All functions done")
 
 
 def test_hints_give_away_more_at_each_level():

@@ -1,46 +1,184 @@
 """`python -m grader watch`: grade, then grade again each time a lesson module is saved.
 
 The sandbox stays warm between gradings (its zygote has torch imported already), so a
-re-grade after a save costs the checks alone, not a fresh Python and torch.
+re-grade after a save costs the checks alone, not a fresh Python and torch. Where stdin is
+a terminal, keys work as in rustlings: h the next hint for the current function, l the
+list of functions, q quit; they are read between waits for saves, never blocking them.
+What comes from the student's code is printed as rich Text, never read as markup.
 """
 
+import os
 import random
+import select
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
 from rich.progress_bar import ProgressBar
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
 from watchfiles import watch as changes
 
 from grader.grade import grade
 from grader.lesson import API, FUNCTIONS
-from grader.messages import say
+from grader.messages import hint, say
 from grader.report import function_feedback, function_points
+from grader.report.student import done_functions, first_unfinished, printed_output
 from grader.results import Grade
 from grader.sandbox.host import Sandbox
 
+KEY_POLL_MS = 200  # how long a wait for saves lasts before the keys typed are read
+OUTPUT_LINES = 15
+HINT_LEVELS = 3
+
 
 def watch(path: Path, lang: str, sandbox: Sandbox, console: Console | None = None) -> None:
-    console = console or Console()
+    """Grade `path`, then again after each save, until q is pressed (or Ctrl-C)."""
     modules = {str((path / f"{module}.py").resolve()) for module in API}
-    while True:
-        show_progress(grade(path, hidden=False, seed=random.randrange(2**31), sandbox=sandbox), lang, console)
-        for changed in changes(path, watch_filter=lambda change, name: name in modules, rust_timeout=0):
+    with key_presses() as typed:
+        watcher = Watcher(path, lang, sandbox, console or Console(), keys=typed is not None)
+        watcher.regrade()
+        saves = changes(path, watch_filter=lambda change, name: name in modules,
+                        rust_timeout=KEY_POLL_MS if typed else 0, yield_on_timeout=True)
+        for changed in saves:
             if changed:
-                break
+                watcher.regrade()
+            if typed is not None and not all(map(watcher.press, typed())):
+                return
 
 
-def show_progress(result: Grade, lang: str, console: Console) -> None:
-    points = function_points(result)
-    done = [function for function, (got, worth) in points.items() if got == worth]
-    console.clear()
-    console.print(say("progress", lang, done=len(done), total=len(FUNCTIONS)))
-    console.print(ProgressBar(total=len(FUNCTIONS), completed=len(done), width=40))
-    unfinished = next((f for f in points if f not in done), None)
-    if unfinished is None:
-        console.print(f"[green]{say('all_done', lang)}[/green]")
-    else:
-        console.print(f"\n[bold]{unfinished}[/bold]")
-        console.print(function_feedback(result, unfinished, lang), markup=False, highlight=False)
-        console.print(f"\n{say('more_hints', lang, function=unfinished)}")
-    console.print(f"\n[dim]{say('watching', lang)}[/dim]")
+@dataclass
+class Watcher:
+    """The watcher's screen: the last grading, and what the student asked to see of it."""
 
+    path: Path
+    lang: str
+    sandbox: Sandbox
+    console: Console
+    keys: bool
+    """whether key presses reach the watcher (stdin is a terminal)"""
+    result: Grade | None = None
+    graded_at: datetime = field(default_factory=datetime.now)
+    hint_levels: dict[str, int] = field(default_factory=dict)
+    """per function, how many hint levels the student asked for"""
+    listing: bool = False
+
+    def regrade(self) -> None:
+        self.console.print(Text(say("grading", self.lang), style="dim"))
+        self.result = grade(self.path, hidden=False, seed=random.randrange(2**31), sandbox=self.sandbox)
+        self.graded_at = datetime.now()
+        self.show()
+
+    def press(self, key: str) -> bool:
+        """Act on one key; False where it asks to quit."""
+        if key == "q":
+            return False
+        if key == "h" and self.result is not None and (function := first_unfinished(self.result)):
+            level = hint_level(self.result, function, self.lang, self.hint_levels)
+            self.hint_levels[function] = min(HINT_LEVELS, level + 1)
+            self.show()
+        elif key == "l":
+            self.listing = not self.listing
+            self.show()
+        return True
+
+    def show(self) -> None:
+        assert self.result is not None  # shown only after a grading
+        result, lang = self.result, self.lang
+        self.console.clear()
+        parts = [*header(result, lang, self.graded_at), *current(result, lang, self.hint_levels, self.keys)]
+        if self.listing:
+            parts.append(Padding(function_list(result, lang), (1, 0, 0, 0)))
+        parts += [*student_output(result, lang), *footer(lang, self.keys)]
+        self.console.print(Group(*parts))  # one write: the screen never shows half of it
+
+
+def header(result: Grade, lang: str, graded_at: datetime) -> list[RenderableType]:
+    """When it graded, how far the student is, and the progress bar on a line of its own."""
+    done, total = len(done_functions(result)), len(FUNCTIONS)
+    run = say("graded_run", lang, time=f"{graded_at:%H:%M:%S}", done=done, total=total, seconds=result.seconds)
+    bar = Padding(ProgressBar(total=total, completed=done, width=40), 0)  # padded: it ends its line
+    return [Text(run, style="dim"), Text(say("progress", lang, done=done, total=total)), bar]
+
+
+def current(result: Grade, lang: str, hint_levels: dict[str, int], keys: bool) -> list[RenderableType]:
+    """The function to work on now, its feedback and the hints asked for; or the success message."""
+    function = first_unfinished(result)
+    if function is None:
+        return [Text(say("all_done", lang), style="green")]
+    level, given = hint_level(result, function, lang, hint_levels), hint_in_feedback(result, function, lang)
+    parts: list[RenderableType] = [Text(f"\n{function}", style="bold"), Text(function_feedback(result, function, lang))]
+    parts += [Text(say("hint_level", lang, level=n, function=function, hint=hint(function, n, lang)), style="cyan")
+              for n in range(given + 1, level + 1)]
+    if level == HINT_LEVELS:
+        parts.append(Text(say("no_more_hints", lang, function=function), style="dim"))
+    if not keys:
+        parts.append(Text(f"\n{say('more_hints', lang, function=function)}"))
+    return parts
+
+
+def hint_level(result: Grade, function: str, lang: str, hint_levels: dict[str, int]) -> int:
+    """How many hint levels the screen shows for `function`: those asked for, at least the feedback's."""
+    return max(hint_levels.get(function, 0), hint_in_feedback(result, function, lang))
+
+
+def hint_in_feedback(result: Grade, function: str, lang: str) -> int:
+    """1 where the function's feedback already gives the first hint, else 0."""
+    return int(say("hint", lang, hint=hint(function, 1, lang)) in function_feedback(result, function, lang))
+
+
+def function_list(result: Grade, lang: str) -> Table:
+    """Every function with its points, the current one marked."""
+    table = Table(box=None)
+    for column in ("", say("function", lang), say("points", lang)):
+        table.add_column(Text(column))
+    now = first_unfinished(result)
+    for function, (got, worth) in function_points(result).items():
+        mark = "✓" if got == worth else "→" if function == now else "✗"
+        style = "green" if got == worth else "red"
+        table.add_row(Text(mark, style=style), Text(function), Text(f"{got:g}/{worth:g}", style=style))
+    return table
+
+
+def student_output(result: Grade, lang: str) -> list[RenderableType]:
+    if not result.output.strip():
+        return []
+    return [Rule(Text(say("student_output", lang))), Text(printed_output(result.output, lang, OUTPUT_LINES))]
+
+
+def footer(lang: str, keys: bool) -> list[RenderableType]:
+    lines = [f"\n{say('watching', lang)}", *([say("watch_keys", lang)] if keys else [])]
+    return [Text(line, style="dim") for line in lines]
+
+
+@contextmanager
+def key_presses() -> Iterator[Callable[[], str] | None]:
+    """A function that returns what was typed since its last call, without waiting for it;
+    None where stdin is not a terminal. The terminal is in cbreak mode meanwhile (each key
+    arrives at once, unechoed; Ctrl-C still interrupts) and restored after."""
+    if sys.platform == "win32" or not sys.stdin.isatty():
+        yield None
+        return
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    tty.setcbreak(fd)
+    try:
+        yield lambda: typed(fd)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def typed(fd: int) -> str:
+    text = b""
+    while select.select([fd], [], [], 0)[0] and (chunk := os.read(fd, 64)):
+        text += chunk
+    return text.decode(errors="ignore")

@@ -1,8 +1,10 @@
 """Figures for feedback pages: the student's training beside the reference's, and the
 student's own plot as the grader saw it. Headless, and in Chinese only where a CJK font
-is installed (otherwise English: never boxes, never font warnings)."""
+is installed (otherwise English: never boxes, never font warnings), even one installed
+after matplotlib's font cache was built."""
 
 import base64
+import contextlib
 import io
 import json
 import threading
@@ -11,7 +13,7 @@ from functools import cache, lru_cache
 from typing import Any, TypeGuard
 
 import matplotlib
-from matplotlib import font_manager
+from matplotlib import font_manager, ft2font
 from matplotlib.figure import Figure
 
 from grader.lesson import reference_run
@@ -30,8 +32,41 @@ LABELS = {lang: figure_labels(lang) for lang in LANGUAGES}
 
 @cache
 def cjk_font() -> str | None:
+    """The first CJK font matplotlib knows. Its font list is cached on disk, so it lacks the
+    fonts installed after it was built: where it knows none, the system's fonts it lacks are
+    added to it (once), and the first that draws every label is taken."""
+    return known_cjk_font() or added_cjk_font()
+
+
+def known_cjk_font() -> str | None:
     installed = {font.name for font in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def added_cjk_font() -> str | None:
+    """A CJK font among the system's fonts that matplotlib's font list lacked, now added to it."""
+    added = add_system_fonts()
+    return known_cjk_font() or next((font.name for font in added if draws_labels(font.fname)), None)
+
+
+def add_system_fonts() -> list[font_manager.FontEntry]:
+    manager = font_manager.fontManager
+    listed = {font.fname for font in manager.ttflist}
+    new = {file for file in font_manager.findSystemFonts() if file not in listed}
+    for file in sorted(new):
+        with contextlib.suppress(RuntimeError, OSError):  # a file FreeType cannot read
+            manager.addfont(file)
+    return [font for font in manager.ttflist if font.fname in new]
+
+
+def draws_labels(file: str) -> bool:
+    """Whether the font has a glyph for each character of the labels that need a CJK font."""
+    text = {char for lang in LANGUAGES if needs_cjk_font(lang) for label in LABELS[lang].values() for char in label}
+    try:
+        font = ft2font.FT2Font(file)
+    except (RuntimeError, OSError):
+        return False
+    return all(font.get_char_index(ord(char)) for char in text if not char.isspace())
 
 
 def font_style(lang: str) -> dict | None:

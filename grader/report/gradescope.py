@@ -3,7 +3,9 @@
 import json
 from pathlib import Path
 
+from grader.messages import claim
 from grader.report import render
+from grader.report.student import PRINTED_LINES, printed_output
 from grader.results import CheckResult, Grade
 
 
@@ -12,10 +14,10 @@ def gradescope_results(grade: Grade, lang: str) -> dict:
         "score": grade.score,
         "max_score": grade.max_score,
         "execution_time": round(grade.seconds, 3),
-        "output": grade.output,
+        "output": printed_output(grade.output, lang, PRINTED_LINES),
         "tests": [
             {
-                "name": result.name,
+                "name": f"{result.function}: {claim(result.claim, lang)} ({result.device})",
                 "score": round(result.score, 6),
                 "max_score": round(result.max_score, 6),
                 "status": "passed" if result.score == result.max_score else "failed",
@@ -29,9 +31,10 @@ def gradescope_results(grade: Grade, lang: str) -> dict:
 
 
 def instructor_only(result: CheckResult) -> dict:
-    """A grader error's traceback, or what was wrong with a frame: for the instructor's eyes."""
+    """The check's stable name (the English one: "name" is in the report's language), and a
+    grader error's traceback or what was wrong with a frame: for the instructor's eyes."""
     debug = result.feedback.debug if result.feedback else ""
-    return {"extra_data": {"debug": debug}} if debug else {}
+    return {"extra_data": {"check": result.name, **({"debug": debug} if debug else {})}}
 
 
 def write_gradescope(grade: Grade, lang: str, file: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from grader.messages import say
 from grader.report import function_feedback, function_points, render
 from grader.report.figures import plot_image, student_plot, student_training, training_image
+from grader.report.student import seed_line
 from grader.results import Grade
 
 STYLE = """
@@ -27,12 +28,16 @@ def feedback_page(grade: Grade, lang: str, title: str) -> str:
         for function, (got, worth) in function_points(grade).items()
     )
     return page(title, lang, (
-        f"<p id='total'>{say('total', lang)}: <b>{grade.score:g}/{grade.max_score:g}</b> · "
-        f"{escape(say('seed', lang, seed=grade.seed))}</p>"
+        f"<p id='total'>{say('total', lang)}: <b>{grade.score:g}/{grade.max_score:g}</b>{seed(grade, lang)}</p>"
         f"<ul id='notices'>{''.join(f'<li>{escape(render(notice, lang))}</li>' for notice in grade.notices)}</ul>"
         f"<table><tr><th>{say('function', lang)}</th><th>{say('points', lang)}</th>"
         f"<th>{say('feedback', lang)}</th></tr>{rows}</table>{figures(grade, lang)}"
     ))
+
+
+def seed(grade: Grade, lang: str) -> str:
+    line = seed_line(grade, lang)
+    return f" · {escape(line)}" if line else ""
 
 
 def page(title: str, lang: str, body: str, style: str = "") -> str:
@@ -52,5 +57,6 @@ def figures(grade: Grade, lang: str) -> str:
     return "".join(f"<h2><code>{name}</code></h2><img alt='{name}' src='{uri}'>" for name, uri in shown)
 
 
-def write_feedback_page(grade: Grade, lang: str, file: Path, title: str = "Autograd lesson") -> None:
-    file.write_text(feedback_page(grade, lang, title), "utf-8")
+def write_feedback_page(grade: Grade, lang: str, file: Path, title: str | None = None) -> None:
+    """The student's page, titled with their name in a batch, else with the lesson's name."""
+    file.write_text(feedback_page(grade, lang, title or say("page_title", lang)), "utf-8")

@@ -1,0 +1,36 @@
+"""What the student's front ends share: which functions are done, the seed line (only where
+random inputs were drawn), and the student's printed output, cut at a line with a note."""
+
+from grader.messages import say
+from grader.report import function_points
+from grader.results import Grade
+from grader.sandbox.host import CUT
+
+
+def done_functions(grade: Grade) -> list[str]:
+    return [function for function, (got, worth) in function_points(grade).items() if got == worth]
+
+
+def first_unfinished(grade: Grade) -> str | None:
+    """The first function in lesson order that lacks points: the one to work on now."""
+    return next((function for function, (got, worth) in function_points(grade).items() if got < worth), None)
+
+
+def seed_line(grade: Grade, lang: str) -> str:
+    """`seed N (replay with --seed N)` where hidden checks drew random inputs; public inputs
+    are fixed, so there it says nothing."""
+    return say("seed", lang, seed=grade.seed) if any(r.hidden for r in grade.results) else ""
+
+
+PRINTED_LINES = 200  # of a submission's output, in a report (the watcher shows fewer)
+
+
+def printed_output(output: str, lang: str, max_lines: int) -> str:
+    """What the submission printed: whole lines, at most `max_lines`, and a note where it was cut."""
+    cut = output.endswith(CUT)  # the sandbox kept only its head, cut by bytes
+    lines = output.removesuffix(CUT).splitlines()
+    if cut and len(lines) > 1:
+        lines.pop()  # a partial line
+    if len(lines) > max_lines:
+        lines, cut = lines[:max_lines], True
+    return "\n".join([*lines, say("output_cut", lang, lines=len(lines))] if cut else lines)

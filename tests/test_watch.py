@@ -1,0 +1,89 @@
+"""The watcher's screen and keys, drawn from made-up gradings (no sandbox; the real
+terminal is tests/test_student_loop.py), and the student's output cut at a line."""
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from grader.frontends import watch
+from grader.frontends.watch import Watcher
+from grader.report.student import PRINTED_LINES, printed_output
+from grader.report.table import print_table
+from grader.results import CheckResult, Feedback, Grade, Status
+from grader.sandbox.host import CUT
+
+CLAIM = "updates w and b in place (w = 1, b = 2, grads 0.5 and -1, lr = 0.1)"
+
+
+def graded(status: Status = Status.NOT_ATTEMPTED, output: str = "") -> Grade:
+    feedback = None if status is Status.PASS else Feedback("not_implemented")
+    score = 3.0 if status is Status.PASS else 0.0
+    return Grade([CheckResult("sgd_step", CLAIM, "cpu", False, 3.0, score, status, feedback)], output, 1, ["cpu"], 0.2)
+
+
+def watcher(result: Grade, lang: str = "en") -> Watcher:
+    console = Console(file=io.StringIO(), width=200)
+    return Watcher(Path("exercises"), lang, sandbox=None, console=console, keys=True, result=result)  # type: ignore[arg-type]
+
+
+def screen(shown: Watcher) -> list[str]:
+    shown.show()
+    assert isinstance(shown.console.file, io.StringIO)
+    lines = shown.console.file.getvalue().splitlines()
+    shown.console.file.seek(0)
+    shown.console.file.truncate()
+    return [line.rstrip() for line in lines]
+
+
+def test_the_success_message_has_a_line_of_its_own():
+    lines = screen(watcher(graded(Status.PASS)))
+    assert any(line.startswith("All functions done") for line in lines)
+    assert "graded" in lines[0] and "1/10" in lines[0] and "0.20 s" in lines[0]
+
+
+def test_h_climbs_the_hint_levels_to_the_last():
+    shown = watcher(graded())
+    assert "Hint 2/3" not in "\n".join(screen(shown))
+    assert shown.press("h")
+    assert any(line.startswith("Hint 2/3 for sgd_step") for line in screen(shown))
+    shown.press("h")
+    shown.press("h")
+    lines = screen(shown)
+    assert "Hint 3/3 for sgd_step" in "\n".join(lines) and "That was the last hint for sgd_step." in lines
+
+
+def test_l_shows_the_list_and_hides_it_again_and_q_quits():
+    shown = watcher(graded(Status.ERROR))
+    shown.press("l")
+    assert any(line.split() == ["→", "sgd_step", "0/3"] for line in screen(shown))
+    shown.press("l")
+    assert not any("→" in line for line in screen(shown))
+    assert shown.press("x") and not shown.press("q")
+
+
+@pytest.mark.parametrize(("lang", "note"), [("en", "… cut after line 15"), ("zh", "……第 15 行之后的输出已省略")])
+def test_the_watcher_shows_the_head_of_the_output_and_says_where_it_cut(lang, note):
+    lines = screen(watcher(graded(output="".join(f"line {n}\n" for n in range(1, 41))), lang))
+    assert "line 15" in lines and "line 16" not in lines and note in lines
+
+
+def test_check_cuts_the_output_at_a_line_and_says_so():
+    console = Console(file=io.StringIO(), width=200)
+    print_table(graded(output="".join(f"line {n}\n" for n in range(1, 500))), "en", console)
+    shown = console.file.getvalue().splitlines()
+    assert f"line {PRINTED_LINES}" in shown and f"line {PRINTED_LINES + 1}" not in shown
+    assert f"… cut after line {PRINTED_LINES}" in shown
+
+
+def test_output_the_sandbox_cut_mid_line_loses_the_partial_line():
+    output = "first line\nsecond line\nthird li" + CUT
+    assert printed_output(output, "en", 100) == "first line\nsecond line\n… cut after line 2"
+    assert printed_output("one\ntwo\n", "en", 100) == "one\ntwo"
+
+
+def test_keys_are_read_only_from_a_terminal(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with watch.key_presses() as typed:
+        assert typed is None
