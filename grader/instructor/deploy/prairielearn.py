@@ -1,0 +1,129 @@
+"""`python -m grader dist prairielearn DIR`: a PrairieLearn question, and what its external
+grader does for each submission.
+
+DIR is the question's folder: info.json (external grading in the image the instructor
+builds from image/Dockerfile), question.html (an editor per module, started from the
+stubs), the stubs, and tests/, which PrairieLearn copies to /grade/tests for each job:
+run.sh, the entry point, and kit/, the grader with its reference and deploy.json. The
+grader reads /grade/student and writes /grade/results/results.json in PrairieLearn's
+format: score 0..1, gradable, message, output, and a test per check.
+"""
+
+import html
+import json
+import shutil
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+from grader import ROOT
+from grader.instructor.deploy import (
+    OPTIONS,
+    Options,
+    for_students,
+    grade_hand_in,
+    kit_files,
+    not_graded_text,
+    options_json,
+    requirements_txt,
+    summary,
+    template,
+    torch_version,
+)
+from grader.instructor.intake import Intake
+from grader.lesson import API
+from grader.messages import claim, in_every_language, say
+from grader.report import render
+from grader.results import CheckResult, Grade
+
+EDITOR = '  <pl-file-editor file-name="{file}" source-file-name="{file}" ace-mode="ace/mode/python"></pl-file-editor>'
+STARTUP_SECONDS = 60  # the grader's own start (torch, twice) before the kit's limit counts
+
+
+def prairielearn_question(folder: Path, options: Options, image: str) -> list[Path]:
+    """The question's files, written into `folder`."""
+    kit = folder / "tests" / "kit"
+    for file in kit_files():
+        (kit / file).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / file, kit / file)
+    (kit / OPTIONS).write_text(options_json(options), "utf-8")
+    written = [write(folder / "tests" / "run.sh", template("run.sh")), kit]
+    written[0].chmod(0o755)
+    for module in API:
+        shutil.copyfile(ROOT / "exercises" / f"{module}.py", folder / f"{module}.py")
+    written.append(write(folder / "info.json", json.dumps(info(folder.name, image, options), indent=2) + "\n"))
+    written.append(write(folder / "question.html", question_html()))
+    written.append(write(folder / "image" / "Dockerfile", template("Dockerfile", torch=torch_version())))
+    written.append(write(folder / "image" / "requirements.txt", requirements_txt()))
+    return written
+
+
+def write(file: Path, text: str) -> Path:
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(text, "utf-8")
+    return file
+
+
+def info(name: str, image: str, options: Options) -> dict:
+    return {
+        "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"autograd-kit/{name}")),  # the same each time it is rebuilt
+        "title": in_every_language("student_readme", "title"),
+        "topic": "Autograd",
+        "tags": ["code", "pytorch"],
+        "type": "v3",
+        "singleVariant": True,
+        "gradingMethod": "External",
+        "externalGradingOptions": {
+            "enabled": True,
+            "image": image,
+            "entrypoint": "/grade/tests/run.sh",
+            "timeout": timeout(options),
+        },
+    }
+
+
+def timeout(options: Options) -> int:
+    """PrairieLearn's limit on a job: two runs of the kit's limit (the second finds which
+    helper broke train) and the start."""
+    return int(2 * options.time_limit + STARTUP_SECONDS)
+
+
+def question_html() -> str:
+    editors = "\n".join(EDITOR.format(file=f"{module}.py") for module in API)
+    task = html.escape(in_every_language("messages", "pl_task", "\n")).replace("\n", "<br>")
+    return template("question.html", task=task, editors=editors)
+
+
+def results(outcome: Grade | Intake, lang: str) -> dict:
+    """PrairieLearn's results.json; a hand-in without the lesson's files is not gradable
+    (the student keeps the attempt)."""
+    if isinstance(outcome, Intake):
+        reasons = not_graded_text(outcome, lang)
+        return {"gradable": False, "format_errors": reasons, "message": reasons[0]}
+    return {
+        "gradable": True,
+        "score": round(outcome.score / outcome.max_score, 6) if outcome.max_score else 0.0,
+        "message": say("pl_message", lang, score=outcome.score, max_score=outcome.max_score),
+        "output": summary(for_students(outcome), lang),
+        "tests": [test(result, lang) for result in outcome.results],
+    }
+
+
+def test(result: CheckResult, lang: str) -> dict:
+    feedback = result.feedback
+    return {
+        "name": result.name,
+        "description": f"{result.function}: {claim(result.claim, lang)} ({result.device})",
+        "points": round(result.score, 6),
+        "max_points": round(result.max_score, 6),
+        "message": render(replace(feedback, detail=""), lang) if feedback else say("check_passed", lang),
+        "output": feedback.detail if feedback else "",
+    }
+
+
+def grade_submission(root: Path, options: Options) -> tuple[dict, str]:
+    """What to write to results.json, and what to print (PrairieLearn may show it to students)."""
+    outcome = grade_hand_in(root / "student", options)
+    printed = "\n".join(not_graded_text(outcome, options.lang)) if isinstance(outcome, Intake) \
+        else summary(for_students(outcome), options.lang)
+    return results(outcome, options.lang), printed

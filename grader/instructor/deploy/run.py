@@ -1,0 +1,30 @@
+"""On the platform, for each submission: `python -m grader.instructor.deploy.run gradescope
+ROOT` (run_autograder) or `... prairielearn ROOT` (run.sh), ROOT being /autograder or /grade.
+
+Any results.json already there is removed first and the grader's own is written at the
+end, atomically: nothing a submission wrote can stand in for it. Should the grader itself
+fail, there is none, and the platform says the grading failed (the traceback is in its log).
+"""
+
+import sys
+from pathlib import Path
+
+from grader.instructor.deploy import gradescope, prairielearn, read_options
+from grader.instructor.student_results import write_json
+
+PLATFORMS = {"gradescope": gradescope.grade_submission, "prairielearn": prairielearn.grade_submission}
+
+
+def main(argv: list[str]) -> int:
+    platform, root = argv[0], Path(argv[1])
+    target = root / "results" / "results.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    results, printed = PLATFORMS[platform](root, read_options())
+    print(printed)
+    write_json(target, results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
