@@ -15,6 +15,7 @@ import pytest
 from grader.grade import grade
 from grader.results import Feedback, Grade
 from grader.sandbox import spawn
+from grader.sandbox.child import harden
 from grader.sandbox.host import Sandbox
 from grader.sandbox.spawn import (
     ETC,
@@ -137,6 +138,24 @@ def test_an_installed_kit_shows_the_packages_beside_it_but_none_of_its_own(tmp_p
     arguments = spawn.beside_kit(venv)
     bound = {arguments[at + 1] for at, option in enumerate(arguments) if option == "--ro-bind"}
     assert bound == {str(site / "torch"), str(venv / "pyvenv.cfg")}  # the zygote's part is bound apart
+
+
+def test_landlock_grants_an_installed_kits_venv_without_the_kit(tmp_path, monkeypatch):
+    """Landlock grants folders whole: the venv's root may not be one of them, or the copy of
+    the solutions in its site-packages is readable (lib64 is a link to lib, as venvs make it)."""
+    venv = tmp_path.resolve() / "venv"
+    site = venv / "lib" / "python3.11" / "site-packages"
+    for package in ("grader", "solutions", "exercises", "torch"):
+        (site / package).mkdir(parents=True)
+    (venv / "lib64").symlink_to("lib")
+    (venv / "bin").mkdir()
+    monkeypatch.setattr(harden.sys, "prefix", str(venv))
+    monkeypatch.setattr(harden.sys, "base_prefix", str(venv))
+    monkeypatch.setattr(harden.sys, "path", [str(site)])
+    granted = {os.path.realpath(path) for path in harden.readable_paths(str(tmp_path / "checkout"))}
+    assert str(venv / "bin") in granted and str(site / "torch") in granted
+    assert not any(str(site / "solutions").startswith(path) for path in granted)
+    assert str(venv) not in granted and str(venv / "lib") not in granted
 
 
 @needs_bubblewrap

@@ -202,15 +202,31 @@ def allow(libc: ctypes.CDLL, ruleset: int, path: str, access: int) -> None:
 
 def readable_paths(kit_root: str) -> list[str]:
     """The interpreter and its packages, without the kit itself: of the kit, only the grader's
-    sandbox package, which the child runs (never the reference, the lesson or a .git)."""
-    found = []
-    for path in {sys.prefix, sys.base_prefix, *python_paths()}:
-        if not any(os.path.exists(os.path.join(path, name)) for name in KIT_PACKAGES):
-            found.append(path)
-        elif os.path.basename(path) in ("site-packages", "dist-packages"):  # the kit installed: not it, the rest
-            found += [os.path.join(path, name) for name in os.listdir(path) if name not in KIT_PACKAGES]
+    sandbox package, which the child runs (never the reference, the lesson or a .git). A
+    copy of the kit installed in a site-packages (tox installs it so) is left out too, and
+    since Landlock grants a folder whole, so is every folder on the way to it (a venv's
+    root): of those, the other entries are granted."""
+    hidden = [os.path.realpath(kit_root), *kit_copies()]
+    found = [readable for path in {sys.prefix, sys.base_prefix, *python_paths()} for readable in beside(path, hidden)]
     grader = os.path.join(kit_root, "grader")
     return [*found, os.path.join(grader, "__init__.py"), os.path.join(grader, "sandbox")]
 
 
+def kit_copies() -> list[str]:
+    sites = {os.path.realpath(path) for path in python_paths() if os.path.basename(path) in SITE_FOLDERS}
+    copies = (os.path.join(site, name) for site in sites for name in KIT_PACKAGES)
+    return [copy for copy in copies if os.path.exists(copy)]
+
+
+def beside(path: str, hidden: list[str]) -> list[str]:
+    """`path`, or where a hidden folder is inside it, its other entries (links followed)."""
+    real = os.path.realpath(path)
+    if real in hidden:
+        return []
+    if not any(folder.startswith(real + os.sep) for folder in hidden):
+        return [path]
+    return [readable for name in sorted(os.listdir(path)) for readable in beside(os.path.join(path, name), hidden)]
+
+
+SITE_FOLDERS = ("site-packages", "dist-packages")
 KIT_PACKAGES = {"grader", "solutions", "exercises", "tests", "bench", "tools"}
