@@ -6,9 +6,10 @@ import pytest
 import torch
 
 from grader.load import load_submission
+from grader.sandbox.host import Sandbox
 from grader.sandbox.observations import Repeated, TensorValue
 from grader.sandbox.records import Call, CallError, ErrorKind, Outcome
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TEST_LIMITS
 
 pytestmark = pytest.mark.sandbox
 
@@ -40,3 +41,18 @@ def tensor(outcome: Outcome) -> TensorValue:
     """The first answer of a `call` probe, which calls twice."""
     assert isinstance(outcome.observation, Repeated) and isinstance(outcome.observation.value, TensorValue), outcome
     return outcome.observation.value
+
+
+def test_a_zygote_found_dead_when_a_job_is_sent_is_replaced_and_the_job_run_in_full(monkeypatch):
+    """Killed from outside while it waited for a job, a zygote's pipe is broken: the job goes
+    to a fresh one, and no call is lost."""
+    sources = load_submission(Path(ROOT / "solutions")).sources
+    with Sandbox(limits=TEST_LIMITS) as sandbox:
+        assert sandbox.zygote is not None
+
+        def broken_pipe(payload: bytes) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        monkeypatch.setattr(sandbox.zygote, "send", broken_pipe)
+        outcome = sandbox.run(sources, [quadratic_call(0, "cpu")]).outcomes[0]
+    assert tensor(outcome).data.item() == 7.0

@@ -125,7 +125,12 @@ class Sandbox:
         """One child: send it the calls, record their results, blame what it was doing if it died early."""
         if not self.ready:
             self.start()
-        self.send_job(sources, calls, seconds)
+        try:
+            self.send_job(sources, calls, seconds)
+        except BrokenPipeError:  # the zygote died since its last job (killed from outside): start afresh
+            self.close()
+            blame(None, calls, CallError(ErrorKind.WORKER_LOST), result)
+            return
         importing, error = self.collect(calls, seconds, result)
         blame(importing, calls, error, result)
 
