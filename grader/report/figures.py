@@ -20,9 +20,8 @@ from grader.lesson import reference_run
 from grader.lesson.checks import lesson_data
 from grader.messages import LANGUAGES, entry, figure_labels, needs_cjk_font
 from grader.results import CheckResult, Grade
-from grader.sandbox.observations import Axes, FigureDrawn, Repeated, Scalar, SequenceValue, TensorValue
+from grader.sandbox.observations import FigureDrawn, Repeated, Scalar, SequenceValue, TensorValue
 
-MAX_AXES_DRAWN = 4
 CJK_FONTS = (
     "Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
     "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN",
@@ -136,27 +135,9 @@ def cached_training_image(student_json: str, lang: str) -> str:
     return drawn(lang, (10, 4), draw)
 
 
-def plot_image(axes: tuple[Axes, ...], lang: str) -> str:
-    """The student's plot_fit figure, redrawn from the points and lines the grader read off it
-    (the first few axes: a figure of a thousand axes is no picture)."""
-    shapes = [{"scatters": [t.tolist() for t in ax.scatters], "lines": [t.tolist() for t in ax.lines]}
-              for ax in axes[:MAX_AXES_DRAWN]]
-    return cached_plot_image(json.dumps(rounded(shapes)), lang)
-
-
-@lru_cache(maxsize=512)
-def cached_plot_image(axes_json: str, lang: str) -> str:
-    axes = json.loads(axes_json)
-
-    def draw(figure: Figure, text: dict) -> None:
-        figure.suptitle(text["plot"])
-        for data, ax in zip(axes, figure.subplots(1, max(1, len(axes)), squeeze=False)[0]):
-            for points in filter(None, data["scatters"]):
-                ax.plot(*zip(*points), ".")
-            for line in filter(None, data["lines"]):
-                ax.plot(*zip(*line))
-
-    return drawn(lang, (5 * max(1, len(axes)), 4), draw)
+def plot_image(png: bytes) -> str:
+    """The student's plot_fit figure as they drew it (rendered in the sandbox), as a data URI."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 def rounded(value: Any) -> Any:
@@ -189,10 +170,10 @@ def one_number(value: object) -> TypeGuard[TensorValue]:
     return isinstance(value, TensorValue) and value.data.numel() == 1 and value.data.is_floating_point()
 
 
-def student_plot(grade: Grade) -> tuple[Axes, ...] | None:
+def student_plot(grade: Grade) -> bytes | None:
     found = first_public(grade, "plot_fit")
     observation = found.observation if found else None
-    return observation.axes if isinstance(observation, FigureDrawn) else None
+    return observation.image if isinstance(observation, FigureDrawn) else None
 
 
 def first_public(grade: Grade, function: str) -> CheckResult | None:

@@ -52,8 +52,8 @@ def figures(grade: Grade, lang: str) -> str:
     shown = []
     if (training := student_training(grade)) is not None:
         shown.append(("train", training_image(training, lang)))
-    if (axes := student_plot(grade)) is not None:
-        shown.append(("plot_fit", plot_image(axes, lang)))
+    if (png := student_plot(grade)) is not None:
+        shown.append(("plot_fit", plot_image(png)))
     return "".join(f"<h2><code>{name}</code></h2><img alt='{name}' src='{uri}'>" for name, uri in shown)
 
 

@@ -111,6 +111,8 @@ class Axes:
 @dataclass(frozen=True)
 class FigureDrawn:
     axes: tuple[Axes, ...]
+    image: bytes | None
+    """the figure as the student drew it, rendered in the child: a PNG (checked to be one)"""
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,9 @@ class NotAFigure:
 
 
 Observation = Value | Repeated | Backward | Step | Zeroing | FigureDrawn | NotAFigure
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_IMAGE_BYTES = 4 * 2**20  # a 1200-pixel PNG of a plot is tens of KB
 
 SCALARS = {"float": float, "int": int, "bool": bool, "str": str}
 
@@ -183,7 +188,19 @@ def plot(data: Any) -> FigureDrawn | NotAFigure:
     figure = field(data, "figure", dict)
     if figure.get("kind") != "figure":
         return NotAFigure(value(figure))
-    return FigureDrawn(tuple(axes(item) for item in field(data, "axes", list)))
+    return FigureDrawn(tuple(axes(item) for item in field(data, "axes", list)), image(data.get("image")))
+
+
+def image(data: Any) -> bytes | None:
+    if data is None:
+        return None
+    if not (isinstance(data, torch.Tensor) and data.dtype == torch.uint8 and data.dim() == 1
+            and data.numel() <= MAX_IMAGE_BYTES):
+        raise Malformed("an image that is not a byte string of a bounded size")
+    png = data.numpy().tobytes()
+    if not png.startswith(PNG_SIGNATURE):
+        raise Malformed("an image that is not a PNG")
+    return png
 
 
 def axes(data: Any) -> Axes:

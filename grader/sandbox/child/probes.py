@@ -5,6 +5,7 @@ Each probe calls the function on inputs that the grader made and returns plain d
 the grader's own process. They hold no expected answers.
 """
 
+import io
 import types
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
@@ -18,6 +19,7 @@ from matplotlib.figure import Figure
 from grader.sandbox.wire import describe
 
 Probe = Callable[[Callable, dict], Any]
+IMAGE_DPI, MAX_IMAGE_PIXELS = 72, 1200
 
 
 class MissingFunction(Exception):
@@ -119,8 +121,22 @@ def plot_fit(function: Callable, inputs: dict) -> dict:
         }
         for ax in figure.axes
     ]
+    image = rendered(figure)
     pyplot.close(figure)
-    return {"figure": {"kind": "figure"}, "axes": axes}
+    return {"figure": {"kind": "figure"}, "axes": axes, "image": image}
+
+
+def rendered(figure: Figure) -> torch.Tensor | None:
+    """The figure as the student drew it, a PNG (its bytes as a uint8 tensor), at most
+    MAX_IMAGE_PIXELS wide or high; None where it does not render (the checks read the data)."""
+    width, height = figure.get_size_inches()
+    dpi = min(IMAGE_DPI, MAX_IMAGE_PIXELS / max(width, height, 1e-3))
+    buffer = io.BytesIO()
+    try:
+        figure.savefig(buffer, format="png", dpi=dpi)
+    except Exception:
+        return None
+    return torch.frombuffer(bytearray(buffer.getvalue()), dtype=torch.uint8)
 
 
 def joined(line: Any) -> bool:
