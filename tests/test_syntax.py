@@ -55,3 +55,10 @@ def test_the_solutions_are_left_as_they_are():
     sources = load_submission(ROOT / "solutions").sources
     confined = confine_syntax_errors(sources)
     assert confined.sources == sources and confined.broken == {}
+
+
+def test_the_watcher_puts_the_syntax_error_first(graded):
+    from grader.report.student import first_unfinished
+
+    result = graded({"predict": "raise NotImplementedError", "sgd_step": MISSING_COLON})
+    assert first_unfinished(result) == "sgd_step"  # though predict comes first in the lesson

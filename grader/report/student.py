@@ -12,8 +12,11 @@ def done_functions(grade: Grade) -> list[str]:
 
 
 def first_unfinished(grade: Grade) -> str | None:
-    """The first function in lesson order that lacks points: the one to work on now."""
-    return next((function for function, (got, worth) in function_points(grade).items() if got < worth), None)
+    """The one to work on now: a function whose code is not valid Python (it stops the others
+    that call it), else the first in lesson order that lacks points."""
+    broken = (r.function for r in grade.results if r.feedback and r.feedback.message == "syntax_error")
+    unfinished = (function for function, (got, worth) in function_points(grade).items() if got < worth)
+    return next(broken, None) or next(unfinished, None)
 
 
 def seed_line(grade: Grade, lang: str) -> str:
