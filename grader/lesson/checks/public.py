@@ -156,7 +156,8 @@ def on_line(line: torch.Tensor, w: float, b: float) -> bool:
 def plot_inputs(generator: torch.Generator) -> Inputs:
     """What the lesson hands plot_fit: train's w and b (leaves that require grad) and its losses."""
     run = reference_run()
-    return {"args": [*lesson_data(), torch.tensor(run["w"]), torch.tensor(run["b"]), run["losses"]], "leaves": [2, 3]}
+    args = [*lesson_data(), torch.tensor(run["w"]), torch.tensor(run["b"]), run["losses"]]
+    return {"args": args, "leaves": [2, 3], "render": True}  # the student's figure, for their page
 
 
 def plot_expectation(inputs: Inputs, device: str) -> Inputs:

@@ -121,7 +121,7 @@ def plot_fit(function: Callable, inputs: dict) -> dict:
         }
         for ax in figure.axes
     ]
-    image = rendered(figure)
+    image = rendered(figure) if inputs.get("render") else None  # for the page: once, on the lesson's data
     pyplot.close(figure)
     return {"figure": {"kind": "figure"}, "axes": axes, "image": image}
 
