@@ -19,7 +19,7 @@ from typing import IO
 from grader import ROOT
 from grader.results import Feedback
 from grader.sandbox import frames
-from grader.sandbox.child.harden import KIT_PACKAGES
+from grader.sandbox.child.harden import KIT_PACKAGES, SITE_FOLDERS, kit_copies
 
 PROBE_SECONDS = 20
 # The sandbox's /tmp, in memory, where each job's folder is: its size is the hard cap on what
@@ -33,7 +33,6 @@ ROOT_ZYGOTE_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_KILL")
 # lesson, the .git, a batch's submissions or its results).
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib64")
 ETC = ("/etc/ld.so.cache", "/etc/fonts", "/etc/localtime")
-SITE_FOLDERS = ("site-packages", "dist-packages")
 ZYGOTE_PART = ("grader/__init__.py", "grader/sandbox")
 
 
@@ -188,12 +187,6 @@ def system_view() -> list[str]:
     return command
 
 
-def kit_copies() -> list[Path]:
-    """The kit's packages installed in a site-packages on sys.path (tox installs it so)."""
-    sites = {Path(entry).resolve() for entry in sys.path if Path(entry).name in SITE_FOLDERS}
-    return [site / name for site in sites for name in KIT_PACKAGES if (site / name).exists()]
-
-
 def python_folders() -> list[Path]:
     """The interpreter and its packages: sys.prefix, sys.base_prefix and the site-packages
     folders on sys.path (not every entry: the current folder may hold the submissions),
@@ -212,7 +205,7 @@ def beside_kit(path: Path) -> list[str]:
     (installed in site-packages). A site-packages holding a copy of the kit (a venv inside the
     checkout, as tox makes) shows the other packages only."""
     real = path.resolve()
-    copies = kit_copies()
+    copies = [Path(copy) for copy in kit_copies()]  # the kit installed in a site-packages (tox does)
     if not any(kit.is_relative_to(real) for kit in [ROOT, *copies]):
         return ["--ro-bind", str(path), str(path)]
     if real == ROOT and ROOT.name not in SITE_FOLDERS:

@@ -106,6 +106,7 @@ def reference_module(module: str, solutions: Path = ROOT / "solutions") -> Modul
     return loaded
 
 
+@cache
 def reference_source(function: str) -> str | None:
     """The source of `function`'s reference, where the solutions are at hand (not in a
     student's copy of the kit)."""

@@ -213,6 +213,8 @@ def readable_paths(kit_root: str) -> list[str]:
 
 
 def kit_copies() -> list[str]:
+    """The kit's packages installed in a site-packages on sys.path (tox installs it so),
+    resolved: left out of Landlock's grants here and of bubblewrap's view (spawn.py)."""
     sites = {os.path.realpath(path) for path in python_paths() if os.path.basename(path) in SITE_FOLDERS}
     copies = (os.path.join(site, name) for site in sites for name in KIT_PACKAGES)
     return [copy for copy in copies if os.path.exists(copy)]

@@ -2,7 +2,9 @@
 
 Each probe calls the function on inputs that the grader made and returns plain data
 (`wire.describe`) about what happened. Probes only observe; every judgement happens in
-the grader's own process. They hold no expected answers.
+the grader's own process. They hold no expected answers; `call_replacing` runs the
+helper references the grader sends it (train's four one-line helpers, to find which
+one breaks train).
 """
 
 import io
