@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from grader.sandbox import events, wire
-from grader.sandbox.child import harden
+from grader.sandbox.child.host_os import not_dumpable
 from grader.sandbox.events import End, Loading, Result
 from grader.sandbox.records import Call, CallError, ErrorKind, Outcome
 from grader.sandbox.spawn import Zygote, spawn_zygote
@@ -83,7 +83,7 @@ class Sandbox:
 
     def start(self) -> None:
         """Wait for the zygote to say it is ready, spawning it first if needed."""
-        harden.not_dumpable()  # the children run beside this process: they may not read or trace it
+        not_dumpable()  # the children run beside this process: they may not read or trace it
         problem = ""
         for _ in range(START_ATTEMPTS):
             if self.closed:

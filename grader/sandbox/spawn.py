@@ -19,7 +19,7 @@ from typing import IO
 from grader import ROOT
 from grader.results import Feedback
 from grader.sandbox import frames
-from grader.sandbox.child.harden import KIT_PACKAGES, SITE_FOLDERS, kit_copies
+from grader.sandbox.child.kit import KIT_PACKAGES, SITE_FOLDERS, kit_copies
 
 PROBE_SECONDS = 20
 # The sandbox's /tmp, in memory, where each job's folder is: its size is the hard cap on what

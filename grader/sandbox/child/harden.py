@@ -17,7 +17,8 @@ import stat
 import struct
 import sys
 
-PR_SET_DUMPABLE = 4
+from grader.sandbox.child.kit import kit_copies, python_paths
+
 CLONE_THREAD = 0x10000
 PR_CAPBSET_DROP, PR_SET_SECUREBITS = 24, 28
 SECURE_NOROOT = 0b1111  # SECBIT_NOROOT and SECBIT_NO_SETUID_FIXUP, each locked
@@ -46,12 +47,6 @@ def missing() -> list[str]:
     except (ImportError, OSError):
         absent.append("seccomp")
     return absent
-
-
-def not_dumpable() -> None:
-    """No process of the same uid may ptrace this one or open its /proc/<pid>/fd and mem
-    (children inherit this; the zygote and the grader call it for themselves)."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def set_limits(limits: dict, uses_cuda: bool, dropping_uid: bool) -> None:
@@ -83,10 +78,6 @@ def can_change_uid() -> bool:
         effective = next(int(line.split()[1], 16) for line in status if line.startswith("CapEff:"))
     capable = effective & (1 << CAP_SETGID) != 0 and effective & (1 << CAP_SETUID) != 0
     return os.geteuid() == 0 and capable and all(map(readable_by_anyone, python_paths()))
-
-
-def python_paths() -> list[str]:
-    return [path for path in sys.path if path and os.path.isdir(path)]
 
 
 def readable_by_anyone(path: str) -> bool:
@@ -212,14 +203,6 @@ def readable_paths(kit_root: str) -> list[str]:
     return [*found, os.path.join(grader, "__init__.py"), os.path.join(grader, "sandbox")]
 
 
-def kit_copies() -> list[str]:
-    """The kit's packages installed in a site-packages on sys.path (tox installs it so),
-    resolved: left out of Landlock's grants here and of bubblewrap's view (spawn.py)."""
-    sites = {os.path.realpath(path) for path in python_paths() if os.path.basename(path) in SITE_FOLDERS}
-    copies = (os.path.join(site, name) for site in sites for name in KIT_PACKAGES)
-    return [copy for copy in copies if os.path.exists(copy)]
-
-
 def beside(path: str, hidden: list[str]) -> list[str]:
     """`path`, or where a hidden folder is inside it, its other entries (links followed)."""
     real = os.path.realpath(path)
@@ -229,6 +212,3 @@ def beside(path: str, hidden: list[str]) -> list[str]:
         return [path]
     return [readable for name in sorted(os.listdir(path)) for readable in beside(os.path.join(path, name), hidden)]
 
-
-SITE_FOLDERS = ("site-packages", "dist-packages")
-KIT_PACKAGES = {"grader", "solutions", "exercises", "tests", "bench", "tools"}

@@ -29,7 +29,7 @@ matplotlib.use("Agg")
 
 from grader import ROOT
 from grader.sandbox import frames, wire
-from grader.sandbox.child import harden, worker
+from grader.sandbox.child import harden, host_os, worker
 from grader.sandbox.records import CHILD_TAG, DISK_BYTES, DISK_ENTRIES, OUTPUT_TAG, ZYGOTE_TAG, ErrorKind
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -43,7 +43,7 @@ def main() -> None:
     # Nothing printed by accident may corrupt the channel.
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(2, 1)
-    harden.not_dumpable()
+    host_os.not_dumpable()
     # Orphans of a child (say, a grandchild that called setsid) become ours to kill.
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     warm_up()
