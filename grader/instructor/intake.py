@@ -100,7 +100,9 @@ def archive_stem(name: str) -> str:
 
 
 def escaped(name: str) -> str:
-    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+    """One text per name on disk: a byte that is not UTF-8 as \\xNN, a backslash doubled (so a
+    folder literally named `\\xcd\\xf5` is not taken for the GBK bytes of 王)."""
+    return os.fsencode(name).replace(b"\\", b"\\\\").decode("utf-8", errors="backslashreplace")
 
 
 def listing(folder: Path) -> list[Path]:

@@ -53,14 +53,15 @@ def unique(folders: list[Path]) -> list[Path]:
 
 
 def chosen_records(found: list[StudentRecord], out: Path, lang: str, choices: Choices) -> list[StudentRecord]:
-    """One record per student: copies that agree are one; copies that differ are refused, or the newest kept."""
+    """One record per student (per results folder: two students may read the same): copies that agree are one;
+    copies that differ are refused, or the newest kept."""
     by_name: dict[str, StudentRecord] = {}
     for record in found:
-        kept = by_name.setdefault(record.name, record)
+        kept = by_name.setdefault(record.place.name, record)
         if kept.outcome != record.outcome and not choices.keep_newest:
             raise UsageError(say("merge_conflict", lang, student=record.name, first=kept.place.parent,
                                  second=record.place.parent))
-        by_name[record.name] = preferred(kept, record, out)
+        by_name[record.place.name] = preferred(kept, record, out)
     return [by_name[name] for name in sorted(by_name)]
 
 
