@@ -30,6 +30,7 @@ from grader.lesson import API, FUNCTIONS
 from grader.messages import hint, say
 from grader.report import function_feedback, function_points
 from grader.report.student import done_functions, first_unfinished, printed_output
+from grader.report.terminal import visible
 from grader.results import Grade
 from grader.sandbox.host import Sandbox
 
@@ -113,7 +114,8 @@ def current(result: Grade, lang: str, hint_levels: dict[str, int], keys: bool) -
     if function is None:
         return [Text(say("all_done", lang), style="green")]
     level, given = hint_level(result, function, lang, hint_levels), hint_in_feedback(result, function, lang)
-    parts: list[RenderableType] = [Text(f"\n{function}", style="bold"), Text(function_feedback(result, function, lang))]
+    feedback = Text(visible(function_feedback(result, function, lang)))
+    parts: list[RenderableType] = [Text(f"\n{function}", style="bold"), feedback]
     parts += [Text(say("hint_level", lang, level=n, function=function, hint=hint(function, n, lang)), style="cyan")
               for n in range(given + 1, level + 1)]
     if level == HINT_LEVELS:
@@ -149,7 +151,7 @@ def function_list(result: Grade, lang: str) -> Table:
 def student_output(result: Grade, lang: str) -> list[RenderableType]:
     if not result.output.strip():
         return []
-    return [Rule(Text(say("student_output", lang))), Text(printed_output(result.output, lang, OUTPUT_LINES))]
+    return [Rule(Text(say("student_output", lang))), Text(visible(printed_output(result.output, lang, OUTPUT_LINES)))]
 
 
 def footer(lang: str, keys: bool) -> list[RenderableType]:

@@ -1,6 +1,7 @@
 """The class's spreadsheets: grades.csv (one row per student folder, and per roster entry
 with no folder), and with a roster, canvas.csv for Canvas's gradebook import. Both are
-UTF-8 with a BOM, so Excel on Windows shows 王芳 and not mojibake; LibreOffice reads it too."""
+UTF-8 with a BOM, so Excel on Windows shows 王芳 and not mojibake; LibreOffice reads it too.
+Every text cell that a spreadsheet would read as a formula is written as text (`text_cell`)."""
 
 import csv
 from collections.abc import Iterator
@@ -14,8 +15,11 @@ from grader.messages import say
 from grader.report import render
 
 ENCODING = "utf-8-sig"  # the BOM tells Excel it is UTF-8
-GRADES_HEADER = ("student", "folder", "status", "reason", "id", "email", "score", "max_score", *FUNCTIONS)
+# the seed last, in every row: a column every csv reader (Excel, the kit's own) takes, unlike a comment line
+GRADES_HEADER = ("student", "folder", "status", "reason", "id", "email", "score", "max_score", *FUNCTIONS, "seed")
 CANVAS_HEADER = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+# what starts a formula in Excel, LibreOffice or Google Sheets (OWASP's CSV injection list)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def enrolled(record: StudentRecord, roster: Roster | None) -> Enrolled | None:
@@ -41,16 +45,28 @@ def write_grades_csv(records: list[StudentRecord], file: Path, lang: str, roster
         writer.writerows(absent_row(person, lang, top) for person in absent(records, roster))
 
 
+def text_cell(text: str) -> str:
+    """A cell a spreadsheet shows as the text it is: a leading quote where it would start a
+    formula (`=HYPERLINK(...)`, `@SUM(...)`), as OWASP advises. Only for text: numbers are
+    the grader's own and written as they are."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def texts(*cells: str) -> list[str]:
+    return [text_cell(cell) for cell in cells]
+
+
 def grade_row(record: StudentRecord, lang: str, person: Enrolled | None) -> list[str]:
     reason = render(record.reason, lang) if record.reason else ""
     points = [f"{record.functions[f][0]:g}" if f in record.functions else "" for f in FUNCTIONS]
-    return [record.name, record.folder, record.standing.value, reason, person.id if person else "",
-            person.email if person else "", f"{record.score:g}", f"{record.max_score:g}", *points]
+    return [*texts(record.name, record.folder, record.standing.value, reason, person.id if person else "",
+                   person.email if person else ""), f"{record.score:g}", f"{record.max_score:g}", *points,
+            "" if record.seed is None else str(record.seed)]
 
 
 def absent_row(person: Enrolled, lang: str, top: float) -> list[str]:
-    return [person.name or person.folder, person.folder, Standing.NO_SUBMISSION.value, say("no_folder", lang),
-            person.id, person.email, "0", f"{top:g}", *("" for _ in FUNCTIONS)]
+    return [*texts(person.name or person.folder, person.folder, Standing.NO_SUBMISSION.value, say("no_folder", lang),
+                   person.id, person.email), "0", f"{top:g}", *("" for _ in FUNCTIONS), ""]
 
 
 def write_canvas_csv(records: list[StudentRecord], file: Path, roster: Roster, assignment: str) -> None:
@@ -59,7 +75,7 @@ def write_canvas_csv(records: list[StudentRecord], file: Path, roster: Roster, a
     top = records[0].max_score if records else 0
     with file.open("w", newline="", encoding=ENCODING) as handle:
         writer = csv.writer(handle)
-        writer.writerow([*CANVAS_HEADER, assignment])
+        writer.writerow([*CANVAS_HEADER, text_cell(assignment)])
         writer.writerow(["Points Possible", "", "", "", "", f"{top:g}"])
         writer.writerows(canvas_rows(records, roster))
 
@@ -68,4 +84,5 @@ def canvas_rows(records: list[StudentRecord], roster: Roster) -> Iterator[list[s
     scores = {enrolled(record, roster): record.score for record in records}
     for person in roster.people:
         score = scores.get(person, 0.0)
-        yield [person.name or person.folder, person.id, person.sis_id, person.email, person.section, f"{score:g}"]
+        yield [*texts(person.name or person.folder, person.id, person.sis_id, person.email, person.section),
+               f"{score:g}"]
