@@ -17,8 +17,8 @@ from grader.instructor.sheets import write_canvas_csv, write_grades_csv
 from grader.report.gradescope import gradescope_results
 from grader.report.html import feedback_page
 from grader.report.table import print_table
-from grader.report.terminal import visible
 from grader.results import CheckResult, Feedback, Grade, Status
+from grader.terminal import visible
 
 MESSAGE = r"bad [w, b] \ [bold]x[/bold] \[red]y <b>z</b>"
 CALL = "    sgd_step([w, b], lr)"

@@ -14,6 +14,7 @@ from grader.lesson import FUNCTIONS
 from grader.load import UsageError
 from grader.messages import LANGUAGES, default_language
 from grader.sandbox.spawn import ISOLATION_LEVELS, IsolationError
+from grader.terminal import visible
 
 if TYPE_CHECKING:
     from grader.instructor.batch import Summary
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[arguments.command](arguments)
     except (UsageError, IsolationError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {visible(str(error))}", file=sys.stderr)
         return Exit.USAGE
     except ModuleNotFoundError as error:
         if not instructors_only(error.name or ""):
@@ -227,7 +228,7 @@ def batch(arguments: argparse.Namespace) -> int:
     from grader.instructor.batch import summary_lines
 
     lang = arguments.lang
-    print("\n".join(summary_lines(summary, roster, lang)))
+    print(visible("\n".join(summary_lines(summary, roster, lang))))  # folder names and reasons come from the hand-ins
     if arguments.nbgrader_course is not None:
         from grader.instructor.gradebook import record_in_gradebook
         from grader.messages import say
@@ -283,8 +284,8 @@ def merge(arguments: argparse.Namespace) -> int:
     choices = Choices(mixed_seeds=arguments.mixed_seeds, keep_newest=arguments.keep_newest)
     records, grades_csv, report = merge_folders(arguments.folders, arguments.out or arguments.folders[0], lang,
                                                 choices, roster)
-    print("\n".join([say("merged", lang, count=len(records)), *class_lines(records, roster, lang),
-                     say("wrote_outputs", lang, grades_csv=grades_csv, report=report)]))
+    print(visible("\n".join([say("merged", lang, count=len(records)), *class_lines(records, roster, lang),
+                             say("wrote_outputs", lang, grades_csv=grades_csv, report=report)])))
     return Exit.FULL_MARKS
 
 

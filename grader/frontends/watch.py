@@ -30,9 +30,9 @@ from grader.lesson import API, FUNCTIONS
 from grader.messages import hint, say
 from grader.report import function_feedback, function_points
 from grader.report.student import done_functions, first_unfinished, printed_output
-from grader.report.terminal import visible
 from grader.results import Grade
 from grader.sandbox.host import Sandbox
+from grader.terminal import visible
 
 KEY_POLL_MS = 200  # how long a wait for saves lasts before the keys typed are read
 OUTPUT_LINES = 15

@@ -9,8 +9,8 @@ from rich.text import Text
 from grader.messages import say
 from grader.report import function_feedback, function_points, render
 from grader.report.student import PRINTED_LINES, printed_output, seed_line
-from grader.report.terminal import visible
 from grader.results import Grade
+from grader.terminal import visible
 
 
 def print_table(grade: Grade, lang: str, console: Console | None = None) -> None:
