@@ -1,16 +1,33 @@
 """What the grader reads off a submission's source, in its own process: the properties a
 child could fake at run time. A by-hand function that reaches autograd, an autograd
-exercise that never calls backward, a module that imports the grader (to patch what
-observes it): each turns that function's passed checks into failures."""
+exercise that never calls backward, a module that reaches into the grader (an import,
+`sys.modules`, `gc`, frames: to patch what observes it): each turns that function's
+passed checks into failures. The source is read as it would run (judge/reading.py):
+dead branches do not count, aliases are seen through. These rules are a net, not the
+verdict: a check passes on values the grader verifies (lesson/checks)."""
 
 import ast
 from collections.abc import Iterator
 
+from grader.judge.reading import Scope, function_scope, live_walk, module_scope, named_by_string, raw_terms
 from grader.lesson import API, BY_HAND, WITH_AUTOGRAD
 from grader.results import Feedback, Names
 
 AUTOGRAD = {"backward", "autograd", "enable_grad", "set_grad_enabled", "requires_grad", "requires_grad_", "func"}
 OFF_LIMITS = ("grader", "solutions")
+# What reaches another module's objects without naming it in an import: the module table,
+# the garbage collector's object lists, the frames of the callers, code hidden in strings.
+REACHING_MODULES = {"gc", "inspect"}
+REACHING_NAMES = {
+    "modules", "_getframe", "currentframe", "f_back", "f_globals", "f_locals", "f_builtins", "tb_frame",
+    "gi_frame", "cr_frame", "ag_frame", "__globals__", "__dict__", "__builtins__", "__subclasses__",
+    "get_objects", "get_referrers", "get_referents", "vars", "exec", "eval", "__import__",
+}
+COMPUTED_NAME_TAKERS = {"getattr", "setattr", "delattr", "hasattr", "import_module"}
+# The misconception each autograd exercise's missing backward points to.
+NO_BACKWARD = {"train": "gradients_by_hand"}
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def source_findings(sources: dict[str, str | None]) -> dict[str, Feedback]:
@@ -20,68 +37,102 @@ def source_findings(sources: dict[str, str | None]) -> dict[str, Feedback]:
         tree = parsed(source)
         if tree is None:
             continue  # the worker reports the syntax error
-        if imported := next(off_limits_imports(tree), None):
-            findings |= {f: Feedback("imports_grader", {"module": imported}) for f in API[module]}
+        if reach := reaching(tree):
+            findings |= {f: reach for f in API[module]}
             continue
-        functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
-        for name in set(API[module]) & functions.keys():
-            nodes = reached(name, functions)
-            names = attribute_names(nodes)
-            if name in BY_HAND and names & AUTOGRAD:
-                findings[name] = Feedback("autograd_in_source", {"names": Names(tuple(sorted(names & AUTOGRAD)))},
-                                          "used_autograd")
-            elif name in WITH_AUTOGRAD and not calls_backward(nodes, names):
-                findings[name] = Feedback("no_backward_in_source", misconception="no_backward")
+        findings |= function_findings(module, tree)
     return findings
 
 
 def parsed(source: str | None) -> ast.Module | None:
     try:
         return ast.parse(source) if source is not None else None
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def function_findings(module: str, tree: ast.Module) -> dict[str, Feedback]:
+    found: dict[str, Feedback] = {}
+    scope = module_scope(tree)
+    functions = {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    for name in set(API[module]) & functions.keys():
+        reads = [(node, function_scope(node, scope)) for node in reached(name, functions, scope)]
+        names = set().union(*(own.expanded(raw_terms(node)) for node, own in reads))
+        if name in BY_HAND and names & AUTOGRAD:
+            found[name] = Feedback("autograd_in_source", {"names": Names(tuple(sorted(names & AUTOGRAD)))},
+                                   "used_autograd")
+        elif name in WITH_AUTOGRAD and not calls_backward(reads):
+            found[name] = Feedback("no_backward_in_source", misconception=NO_BACKWARD.get(name, "no_backward"))
+    return found
+
+
+def reaching(tree: ast.Module) -> Feedback | None:
+    """How the module reaches into the grader, if it does."""
+    if imported := next(off_limits_imports(tree), None):
+        return Feedback("imports_grader", {"module": imported})
+    if way := next(reaching_ways(tree), None):
+        return Feedback("reaches_grader", {"name": way})
+    return None
 
 
 def off_limits_imports(tree: ast.Module) -> Iterator[str]:
     """The kit's own packages, imported by name anywhere (import, from, __import__, import_module)."""
-    for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            names = [node.module or ""]
-        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
-            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            names = [str(node.args[0].value)] if called in ("__import__", "import_module") else []
-        yield from (name for name in names if name.split(".")[0] in OFF_LIMITS)
+    for node in live_walk(tree):
+        yield from (name for name in imported_names(node) if name.split(".")[0] in OFF_LIMITS)
 
 
-def reached(name: str, functions: dict[str, ast.FunctionDef]) -> list[ast.FunctionDef]:
-    """The function and the module's functions it calls by name, transitively."""
+def imported_names(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [node.module or ""]
+    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+        return [str(node.args[0].value)] if called_name(node) in ("__import__", "import_module") else []
+    return []
+
+
+def reaching_ways(tree: ast.Module) -> Iterator[str]:
+    """The names through which code reaches objects it did not import by name: `sys.modules`,
+    `gc`, frames, `exec`; and a module or attribute named by a string computed at run time."""
+    for node in live_walk(tree):
+        if isinstance(node, ast.Call) and called_name(node) in COMPUTED_NAME_TAKERS and computed(node):
+            yield f"{called_name(node)}(...)"
+        names = [name.split(".")[0] for name in imported_names(node)]
+        names += [node.attr] if isinstance(node, ast.Attribute) else []
+        names += [node.id] if isinstance(node, ast.Name) else []
+        names += [text] if isinstance(node, ast.Call) and (text := named_by_string(node)) else []
+        yield from (name for name in names if name in REACHING_NAMES or name in REACHING_MODULES)
+
+
+def computed(node: ast.Call) -> bool:
+    """Whether the name a getattr or import_module takes is not a constant string."""
+    position = 0 if called_name(node) == "import_module" else 1
+    argument = node.args[position] if len(node.args) > position else None
+    return not (isinstance(argument, ast.Constant) and isinstance(argument.value, str))
+
+
+def called_name(node: ast.Call) -> str:
+    return node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+
+
+def reached(name: str, functions: dict[str, Function], module: Scope) -> list[Function]:
+    """The function and the module's functions it uses, by name or through an alias, transitively."""
     seen, todo = {name}, [name]
     while todo:
-        for node in ast.walk(functions[todo.pop()]):
-            if isinstance(node, ast.Name) and node.id in functions and node.id not in seen:
-                seen.add(node.id)
-                todo.append(node.id)
+        current = functions[todo.pop()]
+        used = function_scope(current, module).expanded(raw_terms(current))
+        for other in (used & functions.keys()) - seen:
+            seen.add(other)
+            todo.append(other)
     return [functions[n] for n in seen]
 
 
-def calls_backward(nodes: list[ast.FunctionDef], names: set[str]) -> bool:
-    """`y.backward()`, or `torch.autograd.grad(...)` (also imported as `grad`): not merely `x.grad`."""
-    called = set()
-    for node in (inner for function in nodes for inner in ast.walk(function)):
-        if isinstance(node, ast.Call):
-            called.add(node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", ""))
-    return "backward" in called or ("grad" in called and "autograd" in names)
-
-
-def attribute_names(nodes: list[ast.FunctionDef]) -> set[str]:
-    """Attribute and plain names used: `x.backward`, `torch.autograd.grad`, `from torch import autograd`."""
-    found = set()
-    for node in (inner for function in nodes for inner in ast.walk(function)):
-        if isinstance(node, ast.Attribute):
-            found.add(node.attr)
-        elif isinstance(node, ast.Name):
-            found.add(node.id)
-    return found
+def calls_backward(reads: list[tuple[Function, Scope]]) -> bool:
+    """Live code calls `y.backward()` or `torch.autograd.grad(...)` (`grad` imported from
+    autograd, `torch.func.grad`), by name or through an alias: not merely `x.grad`."""
+    for node, scope in reads:
+        for call in (inner for inner in live_walk(node) if isinstance(inner, ast.Call)):
+            called = scope.expanded(raw_terms(call.func))
+            if "backward" in called or ("grad" in called and called & {"autograd", "func"}):
+                return True
+    return False

@@ -21,7 +21,7 @@ DEPENDS_ON: dict[str, tuple[str, ...]] = {"train": ("predict", "mse_loss", "sgd_
 # with autograd off (no backward, no autograd API anywhere they reach)...
 BY_HAND: tuple[str, ...] = ("quadratic_grad_by_hand", "mse_grads")
 # ...and these must let autograd do the work (call backward or torch.autograd.grad).
-WITH_AUTOGRAD: tuple[str, ...] = ("quadratic_grad", "chain_rule_grads")
+WITH_AUTOGRAD: tuple[str, ...] = ("quadratic_grad", "chain_rule_grads", "train")
 
 REFERENCE_RUN = Path(__file__).parent / "reference_run.json"
 

@@ -75,21 +75,24 @@ class Repeated:
 
 @dataclass(frozen=True)
 class Backward:
-    """The function called on leaves that require grad, then backward through its sum
-    (when what it returned was attached to a graph)."""
+    """The function called on leaves that require grad, then backward from what it returned
+    with the grader's cotangent (when it was a tensor of the cotangent's shape that requires grad)."""
 
     returned: Value
     grads: SequenceValue
-    """each leaf's .grad afterwards: None where backward did not reach it"""
+    """each leaf's .grad afterwards: the vector-Jacobian product the grader checks; None
+    where backward did not reach it"""
 
 
 @dataclass(frozen=True)
 class Step:
-    """sgd_step on leaves with their .grad set."""
+    """sgd_step on leaves with their .grad set, then the grader's marker added in place to those leaves."""
 
     params: SequenceValue
-    """the parameter tensors passed in, as they are after the step"""
+    """the list passed in, as it stands after the step and the marker: the tensors passed in,
+    updated in place, hold p - lr * grad + marker; anything else in their place lacks the marker"""
     grads: SequenceValue
+    """the .grad of the tensors passed in, after the step"""
 
 
 @dataclass(frozen=True)
@@ -167,10 +170,7 @@ def backward(data: Any) -> Backward:
 
 
 def step(data: Any) -> Step:
-    params = sequence(field(data, "params", dict))
-    if not all(isinstance(param, TensorValue) for param in params.items):
-        raise Malformed("parameters that are not tensors")  # the probe describes the grader's own leaves
-    return Step(params, sequence(field(data, "grads", dict)))
+    return Step(sequence(field(data, "params", dict)), sequence(field(data, "grads", dict)))
 
 
 def zeroing(data: Any) -> Zeroing:

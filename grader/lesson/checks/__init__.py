@@ -125,5 +125,22 @@ def lesson_data(n: int = 100, noise: float = 2.0, seed: int = 42) -> tuple[torch
     return x, 2 * x + 1 + noise * torch.randn(x.shape, generator=generator)
 
 
+def nonzero(generator: torch.Generator, *shape: int) -> torch.Tensor:
+    """Random values of either sign, each between 0.5 and 2 in size: a cotangent or a marker
+    that no element of can vanish into the tolerance."""
+    size = 0.5 + 1.5 * torch.rand(shape, generator=generator)
+    return torch.where(torch.rand(shape, generator=generator) < 0.5, -size, size)
+
+
+def through_backward(formula: Callable, inputs: Inputs) -> dict:
+    """What the backward probe should see for `formula` (the exercise's, computed here): its
+    value on the inputs, and the gradients that backward from the inputs' cotangent gives
+    the leaves, by autograd in the grader's process."""
+    args = [arg.detach().clone().requires_grad_(index in inputs["leaves"]) for index, arg in enumerate(inputs["args"])]
+    value = formula(*args)
+    grads = torch.autograd.grad(value, [args[index] for index in inputs["leaves"]], inputs["cotangent"])
+    return {"value": value.detach(), "grads": list(grads)}
+
+
 def on(device: str, *values: float) -> torch.Tensor:
     return torch.tensor(values if len(values) > 1 else values[0], device=device)

@@ -7,18 +7,19 @@ from collections.abc import Callable
 import torch
 
 from grader.judge.compare import problem
-from grader.lesson.checks import Check, Inputs, lesson_data, reference
+from grader.lesson.checks import Check, Inputs, lesson_data, nonzero, reference, through_backward
 from grader.lesson.checks.public import (
     NOT_DIFFERENTIABLE,
     accumulated,
     judge_plot,
     judge_sgd_step,
     judge_zero_grads,
+    marked,
     plot_expectation,
     sgd_wrong_answers,
 )
 from grader.results import Expected, Feedback
-from grader.sandbox.observations import Backward, TensorValue
+from grader.sandbox.observations import Backward, NoneValue, TensorValue
 
 SHAPES = [(), (7,), (3, 4), (2, 3, 2)]
 
@@ -67,19 +68,15 @@ def parameter_grads(inputs: Inputs, mistake: Callable) -> list[tuple]:
 
 
 def judge_differentiable_loss(check: Check, got: Backward, expected: dict, inputs: Inputs) -> Feedback | None:
-    found = problem(got.returned, expected["loss"])
+    """The loss's value, then the gradient that backward from the grader's cotangent gives
+    y_pred (the evidence that the loss is on the graph)."""
+    found = problem(got.returned, expected["value"])
     if found:
         return check.misconception_in(found, got.returned, inputs)
-    if not (isinstance(got.returned, TensorValue) and got.returned.has_graph):
+    if not (isinstance(got.returned, TensorValue) and got.returned.has_graph) or got.grads.items == (NoneValue(),):
         return Feedback("cut_from_graph", misconception="detached_loss")
-    found = problem(got.grads, [expected["grad"]])
-    return found and Feedback("wrong_loss_grad", {"expected": Expected(expected["grad"]), "got": got.grads})
-
-
-def differentiable_loss_expectation(inputs: Inputs, device: str) -> dict:
-    y_pred, y_true = inputs["args"]
-    (grad,) = autograd_grads(lambda p: ((p - y_true) ** 2).mean(), y_pred)
-    return {"loss": reference("mse_loss")(y_pred, y_true), "grad": grad}
+    found = problem(got.grads, expected["grads"])
+    return found and Feedback("wrong_loss_grad", {"expected": Expected(expected["grads"][0]), "got": got.grads})
 
 
 def train_inputs(generator: torch.Generator) -> Inputs:
@@ -181,8 +178,9 @@ HIDDEN = [
     ),
     Check(
         "mse_loss", "returns a 0-d tensor that autograd can differentiate", 2, hidden=True,
-        probe="backward", judge=judge_differentiable_loss, expect=differentiable_loss_expectation,
-        inputs=lambda g: {"args": [uniform(g, 30, 1), uniform(g, 30, 1)], "leaves": [0]},
+        probe="backward", judge=judge_differentiable_loss,
+        expect=lambda inputs, device: through_backward(reference("mse_loss"), inputs),
+        inputs=lambda g: {"args": [uniform(g, 30, 1), uniform(g, 30, 1)], "leaves": [0], "cotangent": nonzero(g)},
         wrong_answers=lambda inputs: {"python_number": float(((inputs["args"][0] - inputs["args"][1]) ** 2).mean())},
     ),
     Check(
@@ -201,9 +199,9 @@ HIDDEN = [
     Check(
         "sgd_step", "matches p - lr * p.grad for random parameters of several shapes", 2, hidden=True,
         probe="sgd_step", judge=judge_sgd_step,
-        inputs=lambda g: {
+        inputs=lambda g: marked(g, {
             "params": random_params(g), "grads": random_params(g), "lr": float(uniform(g, low=0.001, high=0.5)),
-        },
+        }),
         expect=lambda inputs, device: [p - inputs["lr"] * g for p, g in zip(inputs["params"], inputs["grads"])],
         wrong_answers=sgd_wrong_answers,
         errors=(("leaf Variable that requires grad", "update_outside_no_grad"),),

@@ -1,14 +1,18 @@
 """Public checks: the tutorial's own examples, with the numbers it (should have) printed.
 
-Students see these checks and their code; they expect constants, never the reference.
+Students see these checks and their code; they expect constants, or what the docstrings'
+own formulas give, never the reference.
 """
+
+from collections.abc import Callable
+from dataclasses import replace
 
 import torch
 
-from grader.judge.compare import problem
+from grader.judge.compare import problem, tensor_structure_problem
 from grader.lesson import reference_run
-from grader.lesson.checks import Check, Inputs, Judge, lesson_data, on
-from grader.results import Feedback
+from grader.lesson.checks import Check, Inputs, Judge, lesson_data, nonzero, on, through_backward
+from grader.results import Expected, Feedback
 from grader.sandbox.observations import (
     Backward,
     FigureDrawn,
@@ -26,11 +30,16 @@ NOT_DIFFERENTIABLE = "does not require grad"  # backward called with autograd of
 
 
 def judge_sgd_step(check: Check, got: Step, expected: list, inputs: Inputs) -> Feedback | None:
-    found = problem(got.params, expected)
+    """The list after the step, less the marker the probe added to the tensors passed in: a
+    tensor put in their place (or one not updated) shows up as a wrong value."""
+    params = unmarked(got.params, inputs["marker"])
+    found = problem(params, expected)
     if found:
-        found = check.misconception_in(found, got.params, inputs)
+        found = check.misconception_in(found, params, inputs)
         if found.misconception == "rebinding":
             return Feedback("not_updated_in_place", found.params, "rebinding")
+        if found.misconception == "replaced_items":
+            return Feedback("items_replaced", misconception="replaced_items")
         return found
     for param in got.params.items:
         if not (isinstance(param, TensorValue) and param.is_leaf and param.requires_grad):
@@ -38,18 +47,33 @@ def judge_sgd_step(check: Check, got: Step, expected: list, inputs: Inputs) -> F
     return None
 
 
+def unmarked(params: SequenceValue, marker: list[torch.Tensor]) -> SequenceValue:
+    items = tuple(
+        replace(item, data=item.data - mark.cpu()) if isinstance(item, TensorValue)
+        and item.data.shape == mark.shape and item.data.is_floating_point() else item
+        for item, mark in zip(params.items, marker)
+    )
+    return SequenceValue(params.type, items + params.items[len(items):])
+
+
 def sgd_wrong_answers(inputs: Inputs) -> dict:
-    params, grads, lr = inputs["params"], inputs["grads"], inputs["lr"]
+    params, grads, lr, marker = inputs["params"], inputs["grads"], inputs["lr"], inputs["marker"]
     return {
         "rebinding": params,
         "gradient_ascent": [p + lr * g for p, g in zip(params, grads)],
         "ignores_lr": [p - g for p, g in zip(params, grads)],
+        "replaced_items": [p - lr * g - m for p, g, m in zip(params, grads, marker)],  # new tensors: no marker
     }
+
+
+def marked(generator: torch.Generator, inputs: Inputs) -> Inputs:
+    """The inputs with a random marker per parameter, for the probe to add to the tensors it passed in."""
+    return {**inputs, "marker": [nonzero(generator, *param.shape) for param in inputs["params"]]}
 
 
 def sgd_step_inputs(generator: torch.Generator) -> Inputs:
     params, grads = [torch.tensor(1.0), torch.tensor(2.0)], [torch.tensor(0.5), torch.tensor(-1.0)]
-    return {"params": params, "grads": grads, "lr": 0.1}
+    return marked(generator, {"params": params, "grads": grads, "lr": 0.1})
 
 
 def judge_zero_grads(check: Check, got: Zeroing, expected: list, inputs: Inputs) -> Feedback | None:
@@ -73,17 +97,20 @@ def accumulated(inputs: Inputs) -> dict:
 
 
 def attached(misconception: str) -> Judge:
-    """A judge of the `backward` probe: what came back is a tensor on the graph, and
-    backward through it reaches every leaf."""
+    """A judge of the `backward` probe: what came back is a tensor of the right shape, and
+    backward through it from the grader's random cotangent gives the leaves the gradients
+    the grader computes (`through_backward`): the evidence that it is on the graph."""
 
-    def judge(check: Check, got: Backward, expected: None, inputs: Inputs) -> Feedback | None:
-        if not isinstance(got.returned, TensorValue):
-            return Feedback("not_a_tensor", {"got": got.returned})
-        if not got.returned.has_graph:
+    def judge(check: Check, got: Backward, expected: dict, inputs: Inputs) -> Feedback | None:
+        found = tensor_structure_problem(got.returned, expected["value"])
+        if found:
+            return found
+        if all(isinstance(grad, NoneValue) for grad in got.grads.items):
             return Feedback("cut_from_graph", misconception=misconception)
         if any(isinstance(grad, NoneValue) for grad in got.grads.items):
             return Feedback("backward_misses_leaf", misconception=misconception)
-        return None
+        found = problem(got.grads, expected["grads"])
+        return found and Feedback("wrong_backward_grads", {"expected": Expected(expected["grads"]), "got": got.grads})
 
     return judge
 
@@ -173,6 +200,21 @@ def prediction_inputs(generator: torch.Generator) -> Inputs:
     return {"args": [lesson_data()[0], torch.tensor(2.0), torch.tensor(1.0)], "leaves": [1, 2]}
 
 
+def with_cotangent(inputs: Callable[[torch.Generator], Inputs], *shape: int) -> Callable[[torch.Generator], Inputs]:
+    """Inputs for the backward probe: `inputs`, and a random cotangent of the output's shape."""
+    return lambda generator: {**inputs(generator), "cotangent": nonzero(generator, *shape)}
+
+
+def prediction(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The docstring's formula, to compute the gradients backward must give."""
+    return w * x + b
+
+
+def mean_squared_error(y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
+    """The docstring's formula, to compute the gradient backward must give."""
+    return ((y_pred - y_true) ** 2).mean()
+
+
 def loss_inputs(generator: torch.Generator) -> Inputs:
     """Targets that are not constant: against constant ones an (N,) prediction broadcast
     against the (N, 1) column gives the right mean by accident."""
@@ -233,8 +275,8 @@ PUBLIC = [
     ),
     Check(
         "predict", "stays on the graph: backward from the prediction reaches w and b", 1,
-        probe="backward", inputs=prediction_inputs, expect=lambda inputs, device: None,
-        judge=attached("detached_prediction"),
+        probe="backward", inputs=with_cotangent(prediction_inputs, 100, 1),
+        expect=lambda inputs, device: through_backward(prediction, inputs), judge=attached("detached_prediction"),
     ),
     Check(
         "mse_loss", "gives 5/3 for predictions [1, 2, 3] against targets [2, 0, 3]", 2,
@@ -246,7 +288,8 @@ PUBLIC = [
     ),
     Check(
         "mse_loss", "stays on the graph: backward from the loss reaches y_pred", 1,
-        probe="backward", inputs=loss_inputs, expect=lambda inputs, device: None, judge=attached("detached_loss"),
+        probe="backward", inputs=with_cotangent(loss_inputs), judge=attached("detached_loss"),
+        expect=lambda inputs, device: through_backward(mean_squared_error, inputs),
     ),
     Check(
         "mse_grads", "gives (-26/3, -6) for x = [0, 1, 2], y = [1, 3, 5] at w = b = 0, autograd off", 2,

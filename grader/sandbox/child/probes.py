@@ -81,29 +81,42 @@ def with_leaves(inputs: dict) -> list:
 
 
 def backward(function: Callable, inputs: dict) -> dict:
+    """The function on leaves, then backward from what it returned with the grader's random
+    cotangent (where the shapes agree): the leaves' gradients are the evidence that it is
+    attached to the graph, checked in the grader against its own computation."""
     args = with_leaves(inputs)
     returned = function(*args)
-    if isinstance(returned, torch.Tensor) and returned.requires_grad:
-        returned.sum().backward()
+    cotangent = inputs["cotangent"]
+    if isinstance(returned, torch.Tensor) and returned.requires_grad and returned.shape == cotangent.shape:
+        returned.backward(cotangent)
     return {"returned": describe(returned), "grads": describe([args[index].grad for index in inputs["leaves"]])}
 
 
 def sgd_step(function: Callable, inputs: dict) -> dict:
+    """The step on leaves with their .grad set; then the grader's marker is added in place to
+    the tensors the probe made, and the list is described as it stands: only those tensors,
+    updated in place and still in the list, carry both the step and the marker."""
     params = [leaf(value) for value in inputs["params"]]
+    originals = list(params)
     for param, grad in zip(params, inputs["grads"]):
         param.grad = grad.clone()
     function(params, inputs["lr"])
-    return {"params": describe(params), "grads": describe([p.grad for p in params])}
+    with torch.no_grad():
+        for original, mark in zip(originals, inputs["marker"]):
+            original.add_(mark)
+    return {"params": describe(params), "grads": describe([p.grad for p in originals])}
 
 
 def zero_grads(function: Callable, inputs: dict) -> dict:
-    """Backward once, zero, backward again: the second gradients must not include the first."""
+    """Backward once, zero, backward again, all on the tensors the probe made (the function
+    may empty or refill the list it is given): the second gradients must not include the first."""
     params = [leaf(value) for value in inputs["params"]]
-    linear_form(params, inputs["first"]).backward()
+    originals = list(params)
+    linear_form(originals, inputs["first"]).backward()
     function(params)
-    after_zero = describe([p.grad for p in params])
-    linear_form(params, inputs["second"]).backward()
-    return {"after_zero": after_zero, "after_backward": describe([p.grad for p in params])}
+    after_zero = describe([p.grad for p in originals])
+    linear_form(originals, inputs["second"]).backward()
+    return {"after_zero": after_zero, "after_backward": describe([p.grad for p in originals])}
 
 
 def linear_form(params: list[torch.Tensor], coefficients: list[torch.Tensor]) -> torch.Tensor:
