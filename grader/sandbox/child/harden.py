@@ -12,12 +12,12 @@ import errno
 import os
 import platform
 import resource
-import socket
 import stat
 import struct
 import sys
+from pathlib import Path
 
-from grader.sandbox.child.kit import kit_copies, python_paths
+from grader.sandbox.child.kit import SITE_FOLDERS, kit_copies, python_paths
 
 CLONE_THREAD = 0x10000
 PR_CAPBSET_DROP, PR_SET_SECUREBITS = 24, 28
@@ -34,6 +34,20 @@ DENIED = (
     "request_key", "open_by_handle_at", "name_to_handle_at", "init_module", "finit_module", "delete_module",
     "kexec_load", "reboot", "swapon", "swapoff", "io_uring_setup", "tkill", "pidfd_send_signal",
 )
+# No socket of any family: a unix socket reaches whatever listens on this machine (a tmux
+# server, D-Bus, an ssh-agent, docker), which would run a command outside every defence. No
+# other program either: the grading needs neither.
+OUTSIDE = ("socket", "socketpair", "execve", "execveat")
+# Memory that the address-space cap does not count or that outlives the child: memfds, and
+# SysV and POSIX IPC objects (the kernel's, shared with every process of the machine).
+UNCOUNTED_MEMORY = (
+    "memfd_create", "memfd_secret", "shmget", "shmat", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl",
+    "semget", "semop", "semtimedop", "semctl", "ipc", "mq_open",
+)
+# Open files, pipes included: each pipe may hold a MiB outside the address-space cap. The kit
+# itself holds about 110 (Landlock's grants of the child's own /proc entries stay open, see
+# own_proc); grading the solutions opens fewer than 10 more.
+OPEN_FILES = 192
 
 
 def missing() -> list[str]:
@@ -54,6 +68,7 @@ def set_limits(limits: dict, uses_cuda: bool, dropping_uid: bool) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
     if dropping_uid:
         # Counted per uid: with a uid of its own, this caps the submission's whole tree. Under
         # the instructor's own uid it would count their processes too, so it is not set then.
@@ -77,7 +92,7 @@ def can_change_uid() -> bool:
     with open("/proc/self/status") as status:
         effective = next(int(line.split()[1], 16) for line in status if line.startswith("CapEff:"))
     capable = effective & (1 << CAP_SETGID) != 0 and effective & (1 << CAP_SETUID) != 0
-    return os.geteuid() == 0 and capable and all(map(readable_by_anyone, python_paths()))
+    return os.geteuid() == 0 and capable and all(map(readable_by_anyone, interpreter_folders()))
 
 
 def readable_by_anyone(path: str) -> bool:
@@ -111,15 +126,15 @@ def drop_to(uid: int) -> None:
 
 
 def seccomp_filter() -> bool:
-    """Refuse what reaches other processes, and IP sockets (the fallback has a network).
-    False where libseccomp is not installed."""
+    """Refuse what reaches other processes or other programs, sockets, and memory outside the
+    caps. False where libseccomp is not installed."""
     try:
         import pyseccomp as seccomp
     except (ImportError, OSError):  # pyseccomp loads libseccomp.so with ctypes when imported
         return False
     rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
     refuse = seccomp.ERRNO(errno.EPERM)
-    for name in DENIED:
+    for name in (*DENIED, *OUTSIDE, *UNCOUNTED_MEMORY):
         try:
             rules.add_rule(refuse, name)
         except (RuntimeError, OSError, ValueError):  # a syscall this kernel or arch does not have
@@ -131,8 +146,6 @@ def seccomp_filter() -> bool:
         rules.add_rule(refuse, name)
     rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     rules.add_rule(refuse, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, CLONE_THREAD, 0))
-    for family in (socket.AF_INET, socket.AF_INET6):
-        rules.add_rule(refuse, "socket", seccomp.Arg(0, seccomp.EQ, family))
     own = os.getpid()
     # Signals to itself only: never to the zygote, the grader or another student's child
     # (libseccomp compares an argument once per rule, so kill(0, ...) is refused too).
@@ -149,12 +162,21 @@ PR_SET_NO_NEW_PRIVS = 38
 EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
 FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | (1 << 14)  # what a rule on a file (not a folder) may grant
 READ = EXECUTE | READ_FILE | READ_DIR
-SYSTEM = ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/opt", "/proc", "/sys")
+# Granted whole, but for a copy of the kit inside one (a course's checkout in /opt or
+# /usr/local/src): then entry by entry around it, as for the interpreter's folders.
+SYSTEM = ("/usr", "/lib", "/lib64", "/bin", "/sbin", "/opt", "/sys")
+# Of /etc, what bubblewrap's view shows (spawn.ETC): the linker's cache (ctypes finds libseccomp
+# through it), fontconfig's configuration and the time zone; never /etc/shadow or a host's keys,
+# which a child that stays root without capabilities could otherwise read as their owner.
+ETC = ("/etc/ld.so.cache", "/etc/fonts", "/etc/localtime")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
+# Of /proc, beside the child's own entries, what the system's libraries read (CUDA's driver its own).
+PROC = ("/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/sys/vm/overcommit_memory", "/proc/driver/nvidia")
+NOT_OWN = ("net", "task")  # /proc/self/net lists the machine's sockets; task holds other threads
 
 
 def confine_files(readable: list[str], writable: list[str]) -> bool:
-    """Restrict this process and all it starts to reading `readable` (and the system's folders)
+    """Restrict this process and all it starts to reading `readable` and its own /proc entries,
     and writing beneath `writable`. False where the kernel has no Landlock."""
     libc = ctypes.CDLL(None, use_errno=True)
     abi = libc.syscall(LANDLOCK_CREATE, None, 0, 1)  # 1: LANDLOCK_CREATE_RULESET_VERSION
@@ -165,9 +187,11 @@ def confine_files(readable: list[str], writable: list[str]) -> bool:
     ruleset = libc.syscall(LANDLOCK_CREATE, ctypes.byref(attributes), 8, 0)
     if ruleset < 0:
         return False
-    for path in [*SYSTEM, *readable]:
+    for path in readable:
         allow(libc, ruleset, path, READ)
-    for path in DEVICES:
+    for path in [*PROC, *own_proc()]:
+        allow(libc, ruleset, path, READ, keep_open=True)
+    for path in [*DEVICES, *(str(device) for device in sorted(Path("/dev").glob("nvidia*")))]:
         allow(libc, ruleset, path, READ_FILE | WRITE_FILE)
     for path in writable:
         allow(libc, ruleset, path, handled)
@@ -177,7 +201,22 @@ def confine_files(readable: list[str], writable: list[str]) -> bool:
     return restricted
 
 
-def allow(libc: ctypes.CDLL, ruleset: int, path: str, access: int) -> None:
+def own_proc() -> list[str]:
+    """The entries of this process's /proc folder and of its one thread's (a forked child has
+    one), but for those that show more than itself: never /proc whole, whose other entries
+    show every process's command line (the grader's: `--hidden --seed N`)."""
+    own = f"/proc/{os.getpid()}"
+    folders = [own, f"{own}/task/{os.getpid()}"]
+    entries = (os.path.join(folder, name) for folder in folders for name in sorted(os.listdir(folder)))
+    # Not the links (root, cwd, exe): a grant follows them, and root leads to "/" whole.
+    return [entry for entry in entries if os.path.basename(entry) not in NOT_OWN and not os.path.islink(entry)]
+
+
+def allow(libc: ctypes.CDLL, ruleset: int, path: str, access: int, keep_open: bool = False) -> None:
+    """Grant `access` beneath `path`. A rule holds the file's inode, and /proc makes a new
+    inode each time it looks a name up afresh (after the kernel drops its cached entry, under
+    memory pressure): for /proc, the path stays open for the child's life, so the cached entry,
+    and with it the grant, stays."""
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     except OSError:
@@ -188,19 +227,27 @@ def allow(libc: ctypes.CDLL, ruleset: int, path: str, access: int) -> None:
         rule = struct.pack("=Qi", access, fd)  # struct landlock_path_beneath_attr, packed
         libc.syscall(LANDLOCK_ADD_RULE, ruleset, 1, rule, 0)  # 1: LANDLOCK_RULE_PATH_BENEATH
     finally:
-        os.close(fd)
+        if not keep_open:
+            os.close(fd)
 
 
 def readable_paths(kit_root: str) -> list[str]:
-    """The interpreter and its packages, without the kit itself: of the kit, only the grader's
-    sandbox package, which the child runs (never the reference, the lesson or a .git). A
-    copy of the kit installed in a site-packages (tox installs it so) is left out too, and
-    since Landlock grants a folder whole, so is every folder on the way to it (a venv's
-    root): of those, the other entries are granted."""
+    """The system's folders, the interpreter and its packages, without the kit itself: of the
+    kit, only the grader's sandbox package, which the child runs (never the reference, the
+    lesson or a .git). A copy of the kit installed in a site-packages (tox installs it so) is
+    left out too, and since Landlock grants a folder whole, so is every folder on the way to
+    a copy (a venv's root, /opt): of those, the other entries are granted."""
     hidden = [os.path.realpath(kit_root), *kit_copies()]
-    found = [readable for path in {sys.prefix, sys.base_prefix, *python_paths()} for readable in beside(path, hidden)]
+    found = [readable for path in sorted({*SYSTEM, *interpreter_folders()}) for readable in beside(path, hidden)]
     grader = os.path.join(kit_root, "grader")
-    return [*found, os.path.join(grader, "__init__.py"), os.path.join(grader, "sandbox")]
+    return [*found, *ETC, os.path.join(grader, "__init__.py"), os.path.join(grader, "sandbox")]
+
+
+def interpreter_folders() -> list[str]:
+    """sys.prefix, sys.base_prefix and the site-packages folders on sys.path; not every entry
+    of sys.path: `python -m` puts the grader's working folder first, which may hold a class's
+    submissions and grades (bubblewrap's view leaves it out too)."""
+    return [sys.prefix, sys.base_prefix, *(path for path in python_paths() if os.path.basename(path) in SITE_FOLDERS)]
 
 
 def beside(path: str, hidden: list[str]) -> list[str]:
@@ -211,4 +258,3 @@ def beside(path: str, hidden: list[str]) -> list[str]:
     if not any(folder.startswith(real + os.sep) for folder in hidden):
         return [path]
     return [readable for name in sorted(os.listdir(path)) for readable in beside(os.path.join(path, name), hidden)]
-
