@@ -69,6 +69,10 @@ def open_sandbox(sandbox: Sandbox | None) -> Iterator[Sandbox]:
 
 
 def notices(devices: list[str]) -> list[Feedback]:
+    """About the run: CUDA skipped, and the isolation level (for the instructor; the portable
+    one also tells the student, once, that this is a self-check)."""
     found = [] if "cuda" in devices else [Feedback("cuda_skipped")]
     isolation = isolation_notice()
-    return found if isolation is None else [*found, isolation]
+    if isolation is None:
+        return found
+    return [*found, isolation, *([Feedback("self_check")] if isolation.message == "portable_isolation" else [])]

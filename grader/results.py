@@ -1,6 +1,6 @@
 """Small frozen records that every step after the sandbox passes along."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -64,6 +64,11 @@ class CheckResult:
         return f"{self.function}: {self.claim} ({self.device})"
 
 
+# Notices about the machine that graded, for the instructor's eyes: they would tell a student
+# where the sandbox is weaker, and a student's own check, watcher, page and notebook never show them.
+HOST_NOTICES = frozenset({"process_isolation", "portable_isolation", "defence_missing"})
+
+
 @dataclass(frozen=True)
 class Grade:
     """A whole grading: every check's result plus what the run needs to report."""
@@ -74,6 +79,10 @@ class Grade:
     devices: list[str]
     seconds: float
     notices: list[Feedback] = field(default_factory=list)
+
+    def for_student(self) -> "Grade":
+        """The grading as a student's own front ends show it: without HOST_NOTICES."""
+        return replace(self, notices=[notice for notice in self.notices if notice.message not in HOST_NOTICES])
 
     @property
     def score(self) -> float:

@@ -50,9 +50,9 @@ def test_a_zygote_found_dead_when_a_job_is_sent_is_replaced_and_the_job_run_in_f
     with Sandbox(limits=TEST_LIMITS) as sandbox:
         assert sandbox.zygote is not None
 
-        def broken_pipe(payload: bytes) -> None:
+        def broken_pipe(order: dict, job: bytes) -> None:
             raise BrokenPipeError(32, "Broken pipe")
 
-        monkeypatch.setattr(sandbox.zygote, "send", broken_pipe)
+        monkeypatch.setattr(sandbox.zygote, "start_job", broken_pipe)
         outcome = sandbox.run(sources, [quadratic_call(0, "cpu")]).outcomes[0]
     assert tensor(outcome).data.item() == 7.0

@@ -5,11 +5,14 @@ import contextlib
 import os
 import random
 import sys
+import warnings
+from collections.abc import Iterator
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader import instructors_only
+from grader.frontends.console import readable_everywhere
 from grader.lesson import FUNCTIONS
 from grader.load import UsageError
 from grader.messages import LANGUAGES, default_language
@@ -19,11 +22,13 @@ from grader.terminal import visible
 if TYPE_CHECKING:
     from grader.instructor.batch import Summary
     from grader.instructor.roster import Roster
+    from grader.instructor.settings import BatchSettings
     from grader.sandbox.host import Sandbox
-    from grader.sandbox.spawn import Zygote
 
 
 GRADESCOPE_VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+# whose warnings a batch keeps off the instructor's terminal (nbgrader's gradebook warns through SQLAlchemy)
+THIRD_PARTIES = ("nbformat", "sqlalchemy", "nbgrader", "traitlets", "jupyter_client")
 
 
 class Exit(IntEnum):
@@ -47,8 +52,9 @@ def with_lang(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def with_isolation(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    command.add_argument("--isolation", choices=ISOLATION_LEVELS, help="bwrap, process, or auto: bubblewrap where it "
-                         "can start (default: $GRADER_ISOLATION, else auto)")
+    command.add_argument("--isolation", choices=ISOLATION_LEVELS, help="bwrap, process, portable, or auto: "
+                         "bubblewrap where it can start, then process (Linux), then portable (default: "
+                         "$GRADER_ISOLATION, else auto)")
     return command
 
 
@@ -75,8 +81,12 @@ def instructor_commands(commands: argparse._SubParsersAction) -> None:
     batch.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results and reports go")
     batch.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N")
     batch.add_argument("--shard", default="1/1", metavar="K/N", help="grade the K-th of N deterministic shares")
-    batch.add_argument("--force", action="store_true", help="grade again those already graded")
-    batch.add_argument("--seed", type=int, help="the hidden checks' random inputs")
+    batch.add_argument("--force", action="store_true", help="grade everyone again, changed or not")
+    batch.add_argument("--regrade", nargs="+", metavar="NAME", help="grade these students again, changed or not")
+    batch.add_argument("--seed", type=int, help="the hidden checks' random inputs (default: the seed the class "
+                       "was graded with into --out, else drawn)")
+    batch.add_argument("--reseed", action="store_true", help="a new seed for a class graded before: everyone "
+                       "is graded again")
     batch.add_argument("--nbgrader-course", type=Path, metavar="DIR", help="also write the scores to its gradebook")
     batch.add_argument("--nbgrader-assignment", default="autograd", metavar="NAME")
     batch.add_argument("--roster", type=Path, metavar="CSV", help="folder, id, email...: joined into grades.csv; "
@@ -128,6 +138,7 @@ def with_deploy_options(command: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 
 def main(argv: list[str] | None = None) -> int:
+    readable_everywhere()
     arguments = parser().parse_args(argv)
     if getattr(arguments, "isolation", None):
         os.environ["GRADER_ISOLATION"] = arguments.isolation  # the zygotes and the notices read it
@@ -151,13 +162,13 @@ def early_sandbox(path: Path) -> "Sandbox":
     """Check the folder (a usage error before any work), then start the worker: it imports
     torch while this process imports it too."""
     from grader.load import load_submission
-    from grader.sandbox.spawn import spawn_zygote
+    from grader.sandbox.spawn import spawn_worker
 
     load_submission(path)
-    zygote = spawn_zygote()
+    worker = spawn_worker()
     from grader.sandbox.host import Sandbox
 
-    return Sandbox(zygote=zygote)
+    return Sandbox(zygote=worker)
 
 
 def check(arguments: argparse.Namespace) -> int:
@@ -171,13 +182,14 @@ def check(arguments: argparse.Namespace) -> int:
 
         seed = arguments.seed if arguments.seed is not None else random.randrange(2**31)
         result = grade(arguments.path, hidden=arguments.hidden, seed=seed, only=arguments.only, sandbox=sandbox)
-    print_table(result, arguments.lang)
+    shown = result if arguments.hidden else result.for_student()  # --hidden: an instructor's or CI's run
+    print_table(shown, arguments.lang)
     if arguments.json is not None:
         write_gradescope(result, arguments.lang, arguments.json)
     if arguments.html is not None:
         from grader.report.html import write_feedback_page
 
-        write_feedback_page(result, arguments.lang, arguments.html)
+        write_feedback_page(shown, arguments.lang, arguments.html)
     return Exit.FULL_MARKS if result.score == result.max_score else Exit.NOT_FULL_MARKS
 
 
@@ -216,56 +228,67 @@ def first_unfinished_in(path: Path) -> str | None:
 
 
 def batch(arguments: argparse.Namespace) -> int:
-    from grader.sandbox.spawn import spawn_zygote
+    from grader.messages import say
 
+    settings = batch_settings(arguments)  # every usage error comes here, before torch is imported
+    lang, seed = settings.lang, settings.seed
+    start = say("batch_start", lang, root=settings.root, out=settings.out, seed=seed.value, origin=say(seed.origin, lang))
+    print(visible(start), flush=True)
+    with quiet_third_parties():
+        summary = grade_the_class(settings)
+        from grader.instructor.batch import summary_lines
+
+        lines = summary_lines(summary, settings.roster, lang)
+        if arguments.nbgrader_course is not None:
+            from grader.instructor.gradebook import record_in_gradebook
+
+            course = arguments.nbgrader_course
+            count = record_in_gradebook(settings.out, course, arguments.nbgrader_assignment, lang)
+            lines.insert(-1, say("wrote_gradebook", lang, count=count, gradebook=course / "gradebook.db"))
+    print(visible("\n".join(lines)))  # folder names and reasons come from the hand-ins
+    return Exit.FULL_MARKS if summary.all_graded else Exit.NOT_FULL_MARKS  # 1: a hand-in was not graded
+
+
+def grade_the_class(settings: "BatchSettings") -> "Summary":
+    from grader.sandbox.spawn import require_containment, spawn_worker
+
+    require_containment(settings.lang)
     # started first: the workers import torch while this process does (the batch kills them when done)
-    zygotes = [spawn_zygote() for _ in range(max(arguments.workers, 0))]
+    zygotes = [spawn_worker() for _ in range(settings.workers)]
     try:
-        summary, roster = grade_the_class(arguments, zygotes)
+        from grader.instructor.batch import batch as grade_class
+
+        return grade_class(settings, zygotes=zygotes)
     finally:
         for zygote in zygotes:
             zygote.kill()
-    from grader.instructor.batch import summary_lines
-
-    lang = arguments.lang
-    print(visible("\n".join(summary_lines(summary, roster, lang))))  # folder names and reasons come from the hand-ins
-    if arguments.nbgrader_course is not None:
-        from grader.instructor.gradebook import record_in_gradebook
-        from grader.messages import say
-
-        course = arguments.nbgrader_course
-        count = record_in_gradebook(arguments.out, course, arguments.nbgrader_assignment, lang)
-        print(say("wrote_gradebook", lang, count=count, gradebook=course / "gradebook.db"))
-    return Exit.FULL_MARKS
 
 
-def grade_the_class(arguments: argparse.Namespace, zygotes: list["Zygote"]) -> tuple["Summary", "Roster | None"]:
-    from grader.instructor.batch import batch as grade_class
+def batch_settings(arguments: argparse.Namespace) -> "BatchSettings":
+    """Every option checked, and the class's seed chosen: a usage error before any work."""
+    from grader.instructor import settings as checks
 
-    lang = arguments.lang
-    seed, shard_of = batch_settings(arguments)
-    roster = read_roster(arguments.roster, lang)
-    summary = grade_class(arguments.submissions, arguments.out, workers=arguments.workers, seed=seed, lang=lang,
-                          force=arguments.force, shard_of=shard_of, roster=roster, zygotes=zygotes)
-    return summary, roster
-
-
-def batch_settings(arguments: argparse.Namespace) -> tuple[int, tuple[int, int]]:
-    """The seed and the shard, once every option is checked: a usage error before any work."""
-    from grader.instructor.batch import parse_shard
-    from grader.messages import say
-
-    lang = arguments.lang
-    if arguments.workers < 1:
-        raise UsageError(say("workers_range", lang))
-    if arguments.seed is not None and not 0 <= arguments.seed < 2**63:
-        raise UsageError(say("seed_range", lang))
+    lang, root, out = arguments.lang, arguments.submissions, arguments.out
     if arguments.nbgrader_course is not None:
         from grader.instructor.gradebook import check_course
 
         check_course(arguments.nbgrader_course, arguments.nbgrader_assignment, lang)
-    seed = arguments.seed if arguments.seed is not None else random.randrange(2**31)
-    return seed, parse_shard(arguments.shard, lang)
+    checks.check_out(root, out, lang)
+    return checks.BatchSettings(
+        root, out, checks.check_workers(arguments.workers, lang), checks.class_seed(out, arguments.seed,
+                                                                                    arguments.reseed, lang),
+        checks.parse_shard(arguments.shard, lang), lang, arguments.force,
+        checks.chosen_students(root, arguments.regrade or [], lang), read_roster(arguments.roster, lang))
+
+
+@contextlib.contextmanager
+def quiet_third_parties() -> Iterator[None]:
+    """The libraries' warnings are not the instructor's to act on (nbformat's about notebooks
+    without cell ids, SQLAlchemy's from nbgrader's gradebook): kept off their terminal."""
+    with warnings.catch_warnings():
+        for library in THIRD_PARTIES:
+            warnings.filterwarnings("ignore", module=rf"{library}(\.|$)")
+        yield
 
 
 def read_roster(file: Path | None, lang: str) -> "Roster | None":

@@ -10,30 +10,59 @@ unpacks), student_results.py writes each student's files, outputs.py the class's
 (sheets.py the spreadsheets, report/class_report.py the page), summary.py the last lines.
 """
 
-import json
 import queue
 import tempfile
 import time
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
+from enum import Enum
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from grader.grade import grade
+from grader.instructor.fingerprint import GradedFrom, graded_from
 from grader.instructor.intake import Intake, Standing, Student, find_students, prepare
-from grader.instructor.outputs import write_class_outputs
-from grader.instructor.records import RESULTS, StudentRecord, read_folder
+from grader.instructor.outputs import results_folder, write_class_outputs
+from grader.instructor.records import StudentRecord, read_folder
 from grader.instructor.roster import Roster
+from grader.instructor.settings import BatchSettings, named, store_seed
 from grader.instructor.student_results import write_not_graded, write_student
 from grader.instructor.summary import class_lines
-from grader.load import UsageError
 from grader.messages import say
+from grader.results import Feedback
 from grader.sandbox.host import Sandbox
-from grader.sandbox.spawn import Zygote, spawn_zygote
+from grader.sandbox.spawn import Worker, spawn_worker
+
+
+class Why(str, Enum):
+    """Why a student is graded in this run (the catalogue's regrade_<value> says it)."""
+
+    NEW = "new"
+    """no results yet, or a hand-in that could not be graded last time"""
+    ASKED = "asked"
+    """--force, or named by --regrade"""
+    HAND_IN = "hand_in"
+    """their files changed since they were graded"""
+    CHECKS = "checks"
+    """graded by other checks, points or kit version"""
+    SEED = "seed"
+    """graded with another seed (--reseed)"""
+
+
+@dataclass(frozen=True)
+class Job:
+    student: Student
+    folder: Path
+    """what to grade: their folder, or their files found and staged"""
+    notes: tuple[Feedback, ...]
+    """what was done to find the files (intake.py)"""
+    source: GradedFrom
+    why: Why
 
 
 @dataclass(frozen=True)
@@ -48,16 +77,14 @@ class Summary:
     """the whole class as written in grades.csv"""
     grades_csv: Path
     report: Path
+    seed: int
+    out: Path
+    left_out: tuple[str, ...] = ()
+    """results in --out of folders no longer in the class folder: not in grades.csv"""
 
-
-def parse_shard(text: str, lang: str) -> tuple[int, int]:
-    try:
-        k, n = (int(part) for part in text.split("/"))
-    except ValueError:
-        raise UsageError(say("shard_form", lang, shard=text)) from None
-    if not 1 <= k <= n:
-        raise UsageError(say("shard_range", lang, shard=text))
-    return k, n
+    @property
+    def all_graded(self) -> bool:
+        return all(r.standing is Standing.GRADED for r in self.records)
 
 
 def shard(students: list[Student], k: int, n: int) -> list[Student]:
@@ -65,73 +92,97 @@ def shard(students: list[Student], k: int, n: int) -> list[Student]:
     return [s for s in students if zlib.crc32(s.folder.encode()) % n == k - 1]
 
 
-def finished(out: Path, student: Student) -> bool:
-    """Graded before: a hand-in that could not be graded is looked at again each run."""
-    results = out / student.name / RESULTS
-    try:
-        return json.loads(results.read_text("utf-8"))["extra_data"].get("status", "graded") == Standing.GRADED
-    except (OSError, ValueError, KeyError):
-        return False
-
-
-def check_out(root: Path, out: Path, lang: str) -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(say("out_is_file", lang, path=out))
-    if out.resolve().is_relative_to(root.resolve()):
-        raise UsageError(say("out_inside_submissions", lang, out=out, root=root))
-
-
-def batch(root: Path, out: Path, *, workers: int, seed: int, lang: str, force: bool = False,
-          shard_of: tuple[int, int] = (1, 1), roster: Roster | None = None, console: Console | None = None,
-          zygotes: Sequence[Zygote] = ()) -> Summary:
+def batch(settings: BatchSettings, *, console: Console | None = None, zygotes: Sequence[Worker] = ()) -> Summary:
     """`zygotes`: workers already spawned, used before any new one is."""
-    console = console or Console()
-    check_out(root, out, lang)
-    students = shard(find_students(root, lang), *shard_of)
-    out.mkdir(parents=True, exist_ok=True)
-    todo = [s for s in students if force or not finished(out, s)]
+    console, out, lang = console or Console(), settings.out, settings.lang
     started = time.monotonic()
+    students = shard(find_students(settings.root, lang), *settings.shard_of)
+    store_seed(out, settings.seed.value)
+    before = {record.place.name: record for record in read_folder(out)}
     with tempfile.TemporaryDirectory(prefix="grader-intake-") as scratch:
-        todo_files = gradable(todo, Path(scratch), out, lang)
-        graded = grade_all(todo_files, out, warm_pool(min(workers, len(todo_files)), zygotes), seed, lang, console)
-    records = read_folder(out)
-    grades_csv, report = write_class_outputs(records, out, lang, roster)
-    return Summary(len(students), graded, len(students) - len(todo), time.monotonic() - started, records,
-                   grades_csv, report)
+        todo = jobs(gradable(students, Path(scratch), out, lang, settings.seed.value), before, settings)
+        console.print(plan_line(todo, len(students), lang), markup=False, highlight=False, soft_wrap=True)
+        pool = warm_pool(min(settings.workers, len(todo)), zygotes)
+        graded = grade_all(todo, out, pool, settings.seed.value, lang, console)
+    records, left_out = class_records(out, students)
+    grades_csv, report = write_class_outputs(records, out, lang, settings.roster)
+    skipped = sum(r.standing is Standing.GRADED for r in records) - graded
+    return Summary(len(students), graded, skipped, time.monotonic() - started, records, grades_csv, report,
+                   settings.seed.value, out, left_out)
 
 
-def gradable(todo: list[Student], scratch: Path, out: Path, lang: str) -> list[tuple[Student, Intake]]:
+def gradable(students: list[Student], scratch: Path, out: Path, lang: str, seed: int) -> list[tuple[Student, Intake]]:
     """Each student's files found (archives unpacked into `scratch`); a row, with the reason,
     for each hand-in that cannot be graded."""
-    intakes = [(student, prepare(student, scratch / str(i))) for i, student in enumerate(todo)]
+    intakes = [(student, prepare(student, scratch / str(i))) for i, student in enumerate(students)]
     for student, intake in intakes:
         if intake.path is None:
-            write_not_graded(out / student.name, student, intake, lang)
+            write_not_graded(results_folder(out, student.folder), student, intake, lang, seed)
     return [(student, intake) for student, intake in intakes if intake.path is not None]
 
 
-def warm_pool(size: int, zygotes: Sequence[Zygote]) -> list[Sandbox]:
+def jobs(found: list[tuple[Student, Intake]], before: dict[str, StudentRecord], settings: BatchSettings) -> list[Job]:
+    """The students to grade in this run, each with why: what changed since they were graded."""
+    todo = []
+    for student, intake in found:
+        assert intake.path is not None  # only what can be graded comes here
+        source = graded_from(intake.path)
+        asked = settings.force or any(named(student, name) for name in settings.regrade)
+        why = why_grade(before.get(results_folder(settings.out, student.folder).name), source, settings.seed.value,
+                        asked)
+        if why is not None:
+            todo.append(Job(student, intake.path, intake.notes, source, why))
+    return todo
+
+
+def why_grade(before: StudentRecord | None, source: GradedFrom, seed: int, asked: bool) -> Why | None:
+    """None where the student's results still hold: same files, same checks, same seed."""
+    if asked:
+        return Why.ASKED
+    if before is None or before.standing is not Standing.GRADED:
+        return Why.NEW
+    if before.graded_from is not None and before.graded_from.hand_in != source.hand_in:
+        return Why.HAND_IN
+    if before.graded_from is None or before.graded_from.checks != source.checks:
+        return Why.CHECKS
+    return Why.SEED if before.seed != seed else None
+
+
+def plan_line(todo: list[Job], students: int, lang: str) -> str:
+    """How many are graded now, and why; the others' results are kept."""
+    counts = Counter(job.why for job in todo)
+    reasons = ", ".join(say(f"regrade_{why.value}", lang, count=counts[why]) for why in Why if counts[why])
+    return say("to_grade", lang, count=len(todo), students=students, reasons=reasons or "-")
+
+
+def class_records(out: Path, students: list[Student]) -> tuple[list[StudentRecord], tuple[str, ...]]:
+    """The records of this class's students; the names of other results found in `out`."""
+    names = {results_folder(out, student.folder).name for student in students}
+    found = read_folder(out)
+    return [r for r in found if r.place.name in names], tuple(r.name for r in found if r.place.name not in names)
+
+
+def warm_pool(size: int, zygotes: Sequence[Worker]) -> list[Sandbox]:
     """`size` sandboxes, on the zygotes given first; the ones not needed are killed."""
     for unused in zygotes[size:]:
         unused.kill()
     return [Sandbox(zygote=zygote) for zygote in zygotes[:size]] + [
-        Sandbox(zygote=spawn_zygote()) for _ in range(size - len(zygotes[:size]))]
+        Sandbox(zygote=spawn_worker()) for _ in range(size - len(zygotes[:size]))]
 
 
-def grade_all(todo: list[tuple[Student, Intake]], out: Path, pool: list[Sandbox], seed: int, lang: str,
-              console: Console) -> int:
+def grade_all(todo: list[Job], out: Path, pool: list[Sandbox], seed: int, lang: str, console: Console) -> int:
     """Grade `todo` on the `pool` of warm sandboxes; on Ctrl-C, stop and keep what finished."""
     sandboxes: queue.Queue[Sandbox] = queue.Queue()
     for sandbox in pool:  # they start in parallel; no student's time includes a start
         sandbox.start()
         sandboxes.put(sandbox)
 
-    def one(student: Student, intake: Intake) -> None:
-        assert intake.path is not None  # only what can be graded comes here
+    def one(job: Job) -> None:
         sandbox = sandboxes.get()
         try:
-            result = grade(intake.path, hidden=True, seed=seed, sandbox=sandbox)
-            write_student(out / student.name, replace(result, notices=[*result.notices, *intake.notes]), student, lang)
+            result = grade(job.folder, hidden=True, seed=seed, sandbox=sandbox)
+            noticed = replace(result, notices=[*result.notices, *job.notes])
+            write_student(results_folder(out, job.student.folder), noticed, job.student, lang, job.source)
         finally:
             sandboxes.put(sandbox)
 
@@ -140,7 +191,7 @@ def grade_all(todo: list[tuple[Student, Intake]], out: Path, pool: list[Sandbox]
     progress = Progress(*columns, console=console, transient=True)
     with progress, ThreadPoolExecutor(len(pool) or 1) as executor:
         task = progress.add_task("grading", total=len(todo))
-        futures = [executor.submit(one, student, intake) for student, intake in todo]
+        futures = [executor.submit(one, job) for job in todo]
         try:
             for future in as_completed(futures):
                 future.result()
@@ -163,4 +214,6 @@ def summary_lines(summary: Summary, roster: Roster | None, lang: str) -> list[st
     done = say("batch_done", lang, graded=summary.graded, students=summary.students, skipped=summary.skipped,
                seconds=f"{summary.seconds:.2f}", each=f"{summary.seconds / max(summary.graded, 1):.4f}")
     wrote = say("wrote_outputs", lang, grades_csv=summary.grades_csv, report=summary.report)
-    return [done, *class_lines(summary.records, roster, lang), wrote]
+    left_out = [say("left_out", lang, count=len(summary.left_out), out=summary.out, names=", ".join(summary.left_out))]
+    seed = say("class_seed", lang, seed=summary.seed, out=summary.out)
+    return [done, *class_lines(summary.records, roster, lang), *(left_out if summary.left_out else []), wrote, seed]

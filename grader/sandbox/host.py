@@ -6,6 +6,7 @@ hangs, crashes or exits, blames the call or the module import that was running a
 sends the calls left in a fresh child.
 """
 
+import hashlib
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -13,13 +14,10 @@ from grader.sandbox import events, wire
 from grader.sandbox.child.host_os import not_dumpable
 from grader.sandbox.events import End, Loading, Result
 from grader.sandbox.records import Call, CallError, ErrorKind, Outcome
-from grader.sandbox.spawn import Zygote, spawn_zygote
+from grader.sandbox.spawn import Worker, spawn_worker
 
 START_ATTEMPTS = 2  # a zygote killed from outside while it starts gets one more try
 START_SECONDS = 120.0
-# Where the zygote runs as root, its children run under a uid of their own, unique on this
-# machine while the zygote lives (its process id is): no other user has it.
-CHILD_UID_BASE = 2_000_000_000
 CUT = "\n[… output truncated]"
 
 
@@ -62,7 +60,7 @@ class SandboxError(RuntimeError):
 class Sandbox:
     """One zygote; `run` grades one submission at a time through it."""
 
-    def __init__(self, limits: Limits = Limits(), zygote: Zygote | None = None) -> None:
+    def __init__(self, limits: Limits = Limits(), zygote: Worker | None = None) -> None:
         self.limits = limits
         self.zygote = zygote  # spawned but maybe not ready yet; None: not spawned
         self.ready = False
@@ -88,7 +86,7 @@ class Sandbox:
         for _ in range(START_ATTEMPTS):
             if self.closed:
                 raise SandboxError("the sandbox was closed")
-            zygote = self.zygote = self.zygote or spawn_zygote()
+            zygote = self.zygote = self.zygote or spawn_worker()
             if isinstance(ready := self.next_event(time.monotonic() + START_SECONDS, []), events.Ready):
                 self.ready, self.missing = True, ready.missing
                 return
@@ -135,12 +133,11 @@ class Sandbox:
         blame(importing, calls, error, result)
 
     def send_job(self, sources: dict[str, str | None], calls: list[Call], seconds: float) -> None:
-        """The order, which the zygote reads, then the job, which only the child decodes."""
+        """The order, which the worker reads, then the job, which only the child decodes."""
         assert self.zygote is not None
         order = {"limits": asdict(self.limits) | {"job_seconds": seconds}, "uses_cuda": any(map(on_cuda, calls)),
-                 "uid": CHILD_UID_BASE + self.zygote.process.pid}
-        self.zygote.send(wire.encode(order))
-        self.zygote.send(wire.encode({"sources": sources, "calls": [vars(call) for call in calls]}))
+                 "submission": digest(sources)}
+        self.zygote.start_job(order, wire.encode({"sources": sources, "calls": [vars(call) for call in calls]}))
 
     def collect(self, calls: list[Call], seconds: float, result: Run) -> tuple[str | None, CallError]:
         """Record results until the job ends; the module being imported then, and how the job ended."""
@@ -167,6 +164,12 @@ class Sandbox:
         assert self.zygote is not None
         payload = self.zygote.next_frame(deadline)
         return None if payload is None else events.decode(payload, calls)
+
+
+def digest(sources: dict[str, str | None]) -> str:
+    """Which submission a job grades: a worker that keeps its process between jobs (the
+    portable one) runs one submission's code only."""
+    return hashlib.sha256(wire.encode(sources)).hexdigest()
 
 
 def on_cuda(call: Call) -> bool:

@@ -14,14 +14,17 @@ import time
 from collections import deque
 from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from grader import ROOT
+from grader.messages import say
 from grader.results import Feedback
-from grader.sandbox import frames
+from grader.sandbox import frames, wire
+from grader.sandbox.child.host_os import zygote_possible
 from grader.sandbox.child.kit import KIT_PACKAGES, SITE_FOLDERS, kit_copies
 
 PROBE_SECONDS = 20
+CHILD_UID_BASE = 2_000_000_000
 # The sandbox's /tmp, in memory, where each job's folder is: its size is the hard cap on what
 # a job can write (the zygote counts each job's files only every DISK_CHECK_SECONDS).
 TMP_BYTES = 64 * 2**20
@@ -36,30 +39,51 @@ ETC = ("/etc/ld.so.cache", "/etc/fonts", "/etc/localtime")
 ZYGOTE_PART = ("grader/__init__.py", "grader/sandbox")
 
 
-ISOLATION_LEVELS = ("auto", "bwrap", "process")
+ISOLATION_LEVELS = ("auto", "bwrap", "process", "portable")
 
 
 class IsolationError(RuntimeError):
-    """bubblewrap was asked for (GRADER_ISOLATION=bwrap) but cannot start here."""
+    """A level was asked for that cannot start here, or that cannot contain what is asked of it."""
+
+
+def isolation_level() -> str:
+    """The level this process grades at: GRADER_ISOLATION (set by --isolation) decides, and auto
+    takes bubblewrap where it is installed and a no-op run of it works (Docker, Gradescope and
+    GitHub's ubuntu-latest have it installed but blocked), then the zygote with Linux's
+    defences, then the portable worker (Windows, macOS)."""
+    wanted = os.environ.get("GRADER_ISOLATION", "auto")
+    if wanted == "portable":
+        return "portable"
+    if problem := zygote_possible():
+        if wanted != "auto":
+            raise IsolationError(f"--isolation {wanted}: {problem}; --isolation portable runs here.")
+        return "portable"
+    if wanted == "process":
+        return "process"
+    if (problem := bubblewrap_problem()) and wanted == "bwrap":
+        raise IsolationError(f"--isolation bwrap: bubblewrap cannot start here ({problem}).")
+    return "process" if problem else "bwrap"
 
 
 def isolation_available() -> bool:
-    """Whether the zygote runs under bubblewrap: GRADER_ISOLATION (auto, bwrap, process;
-    set by --isolation) decides, and auto takes bubblewrap where it is installed and a no-op
-    run of it works (Docker, Gradescope and GitHub's ubuntu-latest have it installed but blocked)."""
-    wanted = os.environ.get("GRADER_ISOLATION", "auto")
-    if wanted == "process":
-        return False
-    problem = bubblewrap_problem()
-    if problem and wanted == "bwrap":
-        raise IsolationError(f"--isolation bwrap: bubblewrap cannot start here ({problem}).")
-    return not problem
+    """Whether the zygote runs under bubblewrap."""
+    return isolation_level() == "bwrap"
+
+
+def require_containment(lang: str) -> None:
+    """Official grading (a class, a platform's run) needs a level that contains a hostile hand-in:
+    the portable one is taken only when asked for by name."""
+    if isolation_level() == "portable" and os.environ.get("GRADER_ISOLATION") != "portable":
+        raise IsolationError(say("portable_refused", lang))
 
 
 def isolation_notice() -> Feedback | None:
     """For the instructor: why there is no bubblewrap, when there is none."""
-    if isolation_available():
+    level = isolation_level()
+    if level == "bwrap":
         return None
+    if level == "portable":
+        return Feedback("portable_isolation", {"reason": zygote_possible() or "GRADER_ISOLATION=portable"})
     reason = "GRADER_ISOLATION=process" if os.environ.get("GRADER_ISOLATION") == "process" else bubblewrap_problem()
     return Feedback("process_isolation", {"reason": reason})
 
@@ -78,6 +102,23 @@ def bubblewrap_problem() -> str:
     return "" if probe.returncode == 0 else (lines[0] if lines else f"a no-op run exited with {probe.returncode}")
 
 
+class Worker(Protocol):
+    """What the host side talks to: a zygote, or the portable level's worker (sandbox/portable.py).
+    It answers each job with tagged frames (records.ZYGOTE_TAG, CHILD_TAG, OUTPUT_TAG)."""
+
+    def start_job(self, order: dict, job: bytes) -> None:
+        """Run `job` (the wire-encoded sources and calls) under `order` (its limits, whether it
+        uses CUDA, and a digest of the submission's sources)."""
+
+    def next_frame(self, deadline: float) -> bytes | None:
+        """The next tagged frame, or None if the worker is lost or the deadline passed."""
+
+    def stderr_tail(self) -> str:
+        """What the worker printed of its own, for a grader error."""
+
+    def kill(self) -> None: ...
+
+
 class Zygote:
     """A running zygote: its process, what it printed on stderr, and its frames read so far."""
 
@@ -85,9 +126,14 @@ class Zygote:
         self.process, self.log = process, log
         self.reader, self.frames = frames.FrameReader(), deque[bytes]()
 
-    def send(self, payload: bytes) -> None:
+    def start_job(self, order: dict, job: bytes) -> None:
+        """The order, which the zygote reads, then the job, which only the child decodes. Where
+        the zygote runs as root, the child runs under a uid of its own, unique on this machine
+        while the zygote lives (its process id is): no other user has it."""
         assert self.process.stdin is not None
-        frames.write_all(self.process.stdin.fileno(), frames.frame(payload))
+        order = {**order, "uid": CHILD_UID_BASE + self.process.pid}
+        for payload in (wire.encode(order), job):
+            frames.write_all(self.process.stdin.fileno(), frames.frame(payload))
 
     def next_frame(self, deadline: float) -> bytes | None:
         """The next frame, or None if the zygote ended, sent an oversized frame or passed the deadline."""
@@ -117,10 +163,19 @@ class Zygote:
                 stream.close()
 
 
-def spawn_zygote() -> Zygote:
-    """The worker, inside bubblewrap where it runs."""
-    zygote = [sys.executable, "-m", "grader.sandbox.child.zygote"]
-    command = bubblewrap_command() + zygote if isolation_available() else zygote
+def spawn_worker() -> Worker:
+    """The worker of this host's isolation level: the zygote, inside bubblewrap where it runs,
+    or the portable worker."""
+    level = isolation_level()
+    if level == "portable":
+        from grader.sandbox.portable import PortableWorker
+
+        return PortableWorker()
+    return spawn_zygote(bubblewrap_command() if level == "bwrap" else [])
+
+
+def spawn_zygote(wrapper: list[str]) -> Zygote:
+    command = [*wrapper, sys.executable, "-m", "grader.sandbox.child.zygote"]
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=worker_environment(),
@@ -129,12 +184,23 @@ def spawn_zygote() -> Zygote:
     return Zygote(process, log)
 
 
+# What the worker's environment keeps of the grader's, by name: the locale, and what the
+# interpreter, its libraries and CUDA need to start (Windows will not start Python without
+# SYSTEMROOT). Nothing else: a token or key in the instructor's environment (GITHUB_TOKEN,
+# an LMS's) never reaches student code.
+KEPT_VARIABLES = ("PATH", "LANG", "LANGUAGE", "TZ", "PYTHONHOME", "PYTHONPATH", "PYTHONUTF8", "LD_LIBRARY_PATH",
+                  "CUDA_VISIBLE_DEVICES", "SYSTEMROOT", "WINDIR", "COMSPEC", "PATHEXT", "TEMP", "TMP", "TMPDIR")
+
+
 def worker_environment() -> dict[str, str]:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("GRADER_")}
+    """The worker's environment, built from nothing but what KEPT_VARIABLES names."""
+    environment = {key: value for key, value in os.environ.items()
+                   if key.upper() in KEPT_VARIABLES or key.startswith("LC_")}
     path = environment.get("PYTHONPATH")
     environment["PYTHONPATH"] = f"{ROOT}{os.pathsep}{path}" if path else str(ROOT)
-    environment.update(MPLBACKEND="Agg", MALLOC_ARENA_MAX="2", OMP_NUM_THREADS="1")
-    environment["MPLCONFIGDIR"] = tempfile.gettempdir() + "/grader-matplotlib"
+    scratch = tempfile.gettempdir()
+    environment.update(MPLBACKEND="Agg", MALLOC_ARENA_MAX="2", OMP_NUM_THREADS="1", HOME=scratch,
+                       USERPROFILE=scratch, MPLCONFIGDIR=os.path.join(scratch, "grader-matplotlib"))
     return environment
 
 

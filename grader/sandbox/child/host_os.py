@@ -7,7 +7,6 @@ unless it is there, so importing this module is safe on Windows and macOS.
 """
 
 import ctypes
-import importlib.util
 import os
 
 PR_SET_DUMPABLE = 4
@@ -19,7 +18,9 @@ ZYGOTE_NEEDS = ("fork", "setsid", "killpg", "splice", "readv", "WIFSIGNALED")
 def zygote_possible() -> str:
     """Why this system cannot run the zygote, or "" if it can."""
     absent = [f"os.{name}" for name in ZYGOTE_NEEDS if not hasattr(os, name)]
-    if importlib.util.find_spec("resource") is None:
+    try:
+        import resource  # noqa: F401
+    except ImportError:
         absent.append("the resource module")
     if not absent and libc_function("prctl") is None:
         absent.append("libc's prctl")

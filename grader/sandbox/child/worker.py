@@ -7,6 +7,7 @@ through `wire`, as events: the import of a module begins and ends, a call's resu
 import linecache
 import os
 import sys
+import threading
 import traceback
 import types
 from typing import Any
@@ -18,26 +19,50 @@ from grader.sandbox.child import probes
 from grader.sandbox.records import ErrorKind
 
 
-def run(job: dict, events_fd: int) -> None:
+def run(job: dict, events_fd: int, tag: bytes = b"") -> None:
+    """Every call of `job`, its events sent on `events_fd` as frames, each begun with `tag`."""
     torch.set_num_threads(1)  # a forked child using several threads can deadlock
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     modules: dict[str, Any] = {}
     for call in job["calls"]:
         name = call["module"]
         if name not in modules:
-            send(events_fd, {"event": "loading", "module": name})
+            send(events_fd, tag, {"event": "loading", "module": name})
             modules[name] = load_module(name, job["sources"].get(name))
-            send(events_fd, {"event": "loaded", "module": name})
+            send(events_fd, tag, {"event": "loaded", "module": name})
         # Calls run in the job's order: the grader knows which one died from the results.
-        send(events_fd, {"event": "result", "index": call["index"], **run_call(modules[name], call)})
+        send(events_fd, tag, {"event": "result", "index": call["index"], **run_call(modules[name], call)})
 
 
-def send(fd: int, event: dict) -> None:
+def warm_up() -> None:
+    """Pay once, here, the first-use costs every child would otherwise pay: autograd's
+    first backward, matplotlib's first figure and fonts (single-threaded, no CUDA)."""
+    from matplotlib.figure import Figure
+
+    leaf = torch.ones(3, requires_grad=True)
+    ((leaf * 2) ** 2).mean().backward()
+    figure = Figure()
+    axes = figure.subplots(1, 2)[0]
+    axes.scatter([0, 1], [0, 1], label="x")
+    axes.plot([0, 1], [1, 0])
+    axes.legend()
+    figure.canvas.draw()
+
+
+def send(fd: int, tag: bytes, event: dict) -> None:
     try:
         payload = wire.encode(event)
     except Exception as error:
         payload = wire.encode({**event, **unsendable(error)})
-    frames.write_all(fd, frames.frame(payload))
+    write_frame(fd, tag + payload)
+
+
+WRITING = threading.Lock()  # the portable worker writes frames from two threads
+
+
+def write_frame(fd: int, payload: bytes) -> None:
+    with WRITING:
+        frames.write_all(fd, frames.frame(payload))
 
 
 def unsendable(error: BaseException) -> dict:

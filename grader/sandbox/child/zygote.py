@@ -46,27 +46,11 @@ def main() -> None:
     host_os.not_dumpable()
     # Orphans of a child (say, a grandchild that called setsid) become ours to kill.
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    warm_up()
+    worker.warm_up()
     job = mmap.mmap(-1, JOB_BYTES, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     reply(channel_out, {"event": "ready", "missing": harden.missing()})
     while (order := read_frame(channel_in)) is not None:
         supervise(wire.decode(order), job, channel_in, channel_out)
-
-
-def warm_up() -> None:
-    """Pay once, here, the first-use costs every child would otherwise pay: autograd's
-    first backward, matplotlib's first figure and fonts (single-threaded, no CUDA)."""
-    import torch
-    from matplotlib.figure import Figure
-
-    leaf = torch.ones(3, requires_grad=True)
-    ((leaf * 2) ** 2).mean().backward()
-    figure = Figure()
-    axes = figure.subplots(1, 2)[0]
-    axes.scatter([0, 1], [0, 1], label="x")
-    axes.plot([0, 1], [1, 0])
-    axes.legend()
-    figure.canvas.draw()
 
 
 def reply(channel_out: int, event: dict) -> None:
