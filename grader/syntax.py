@@ -4,7 +4,9 @@ its points under a message about the module. Here the function holding the error
 replaced by a stub (its lines kept, so every other line keeps its number), the rest of the
 module is graded, and the error is reported at that function: its line, a caret, Python's
 message. An error outside every function still stops the module, and is reported at each
-of its functions the same way."""
+of its functions the same way. A module too deep for Python's compiler to hold (RecursionError
+or MemoryError from `compile`: a chain of 100,000 attributes) is a sentence at each of its
+functions, and an empty module runs in its place: one hand-in never stops a grading."""
 
 import re
 from dataclasses import dataclass
@@ -31,10 +33,18 @@ def confine_syntax_errors(sources: dict[str, str | None]) -> Confined:
     return Confined(confined, broken)
 
 
+class TooDeep(Exception):
+    """The compiler ran out of recursion depth or memory on the source."""
+
+
 def confine(module: str, source: str | None, broken: dict[str, Feedback]) -> str | None:
     """The module's source with each function holding a syntax error stubbed, noted in `broken`."""
     for _ in API[module]:  # each pass takes out one broken function
-        error = syntax_error(source)
+        try:
+            error = syntax_error(source)
+        except TooDeep:
+            broken |= {name: Feedback("source_too_deep", {"module": module}) for name in API[module]}
+            return ""
         if source is None or error is None:
             break
         feedback = syntax_feedback(module, error)
@@ -54,6 +64,8 @@ def syntax_error(source: str | None) -> SyntaxError | None:
         return error
     except ValueError:  # a NUL byte: the module cannot load, and the worker says so
         return None
+    except (RecursionError, MemoryError) as error:
+        raise TooDeep from error
     return None
 
 

@@ -1,0 +1,110 @@
+"""Forging needs the work: a verdict rests on values the grader verifies, never on what code
+running beside the student's says. Each attack here is graded as a hand-in, hidden checks
+included; honest code graded beside it keeps its marks."""
+
+import pytest
+
+import grader.grade
+from grader.results import Status
+from tests.conftest import misconceptions, points_lost
+
+pytestmark = pytest.mark.sandbox
+
+# At import, the probe module is taken from sys.modules by a name computed at run time (no
+# import statement), and the backward probe is swapped for one that says "attached, and
+# backward reached every leaf" about whatever the function returned.
+PROBE_SWAP = """
+import sys as _sys
+import torch as _torch
+
+_probes = _sys.modules[".".join(["grader", "sandbox", "child", "pro" + "bes"])]
+_real = _probes.PROBES["backward"]
+
+
+def _forged(function, inputs):
+    seen = _real(function, inputs)
+    if seen["returned"].get("kind") == "tensor":
+        seen["returned"].update(requires_grad=True, is_leaf=False, has_graph=True)
+    grads = [_torch.ones_like(inputs["args"][index]) for index in inputs["leaves"]]
+    seen["grads"] = _probes.describe(grads)
+    return seen
+
+
+_probes.PROBES["backward"] = _forged
+"""
+CUT_FROM_THE_GRAPH = {
+    "predict": "return (w * x + b).detach()",
+    "mse_loss": "return ((y_pred - y_true) ** 2).mean().detach()",
+}
+GRAPH_CHECKS = ("stays on the graph", "autograd can differentiate")  # the checks of the backward probe
+
+
+def graph_results(result, function):
+    return [r for r in result.results if r.function == function and any(c in r.claim for c in GRAPH_CHECKS)]
+
+
+def messages(result, function):
+    return {r.feedback.message for r in result.results if r.function == function and r.feedback}
+
+
+def test_a_swapped_backward_probe_gains_nothing(graded):
+    result = graded(CUT_FROM_THE_GRAPH, {"linear_regression": PROBE_SWAP})
+    assert {"predict", "mse_loss", "train"} <= points_lost(result)
+    assert messages(result, "predict") >= {"reaches_grader"}
+
+
+def test_the_gradients_are_the_evidence_even_where_the_source_rules_miss_the_swap(graded, monkeypatch):
+    monkeypatch.setattr(grader.grade, "source_findings", lambda sources: {})
+    result = graded(CUT_FROM_THE_GRAPH, {"linear_regression": PROBE_SWAP})
+    for function in ("predict", "mse_loss"):
+        checks = graph_results(result, function)
+        assert checks and all(r.status is Status.FAIL for r in checks), function
+        assert {r.feedback.message for r in checks} <= {"wrong_backward_grads", "wrong_loss_grad"}
+
+
+def test_honest_code_beside_the_swapped_probe_keeps_its_graph_checks(graded, monkeypatch):
+    """The forged probe says ones; the honest graph gives the cotangent's gradients, which differ."""
+    monkeypatch.setattr(grader.grade, "source_findings", lambda sources: {})
+    honest = graded()
+    assert points_lost(honest) == set()
+
+
+def test_an_sgd_step_that_replaces_the_lists_items_is_not_in_place(graded):
+    replacing = """
+        with torch.no_grad():
+            for index, p in enumerate(params):
+                params[index] = (p - lr * p.grad).requires_grad_()
+    """
+    result = graded({"sgd_step": replacing})
+    assert points_lost(result) == {"sgd_step", "train"}
+    assert messages(result, "sgd_step") == {"items_replaced"}
+    assert misconceptions(result, "sgd_step") == {"replaced_items"}
+
+
+def test_a_zero_grads_that_replaces_the_lists_items_clears_nothing(graded):
+    replacing = """
+        for index, p in enumerate(params):
+            params[index] = p.detach().requires_grad_()
+    """
+    result = graded({"zero_grads": replacing})
+    assert points_lost(result) == {"zero_grads", "train"}
+    assert messages(result, "zero_grads") == {"grad_not_cleared"}
+
+
+def test_a_train_that_computes_the_gradients_by_hand_loses_trains_points(graded):
+    by_hand = """
+        w, b = init_params(x.device)
+        losses = []
+        for _ in range(epochs):
+            with torch.no_grad():
+                loss = mse_loss(predict(x, w, b), y)
+                losses.append(loss.item())
+                w.grad, b.grad = mse_grads(x, y, w, b)
+            sgd_step([w, b], lr)
+            zero_grads([w, b])
+        return w, b, losses
+    """
+    result = graded({"train": by_hand})
+    assert points_lost(result) == {"train"}
+    assert messages(result, "train") == {"no_backward_in_source"}
+    assert misconceptions(result, "train") == {"gradients_by_hand"}
