@@ -25,8 +25,12 @@ from pathlib import Path
 
 import pytest
 
+from grader.instructor.deploy import Options
+from grader.instructor.deploy.gradescope import graded as gradescope_results_of
 from grader.lesson import API
 from grader.lesson.checks import collect
+from grader.messages import LANGUAGES, claim
+from grader.results import CheckResult, Feedback, Grade, Status
 from tests.conftest import ROOT, write_submission
 from tests.corpus import MISTAKES
 from tests.test_readme import blocks_tested_by
@@ -35,7 +39,16 @@ pytestmark = pytest.mark.sandbox
 # what bwrap says in Docker's default seccomp profile, where it cannot make a namespace
 DOCKER_BWRAP = "#!/bin/sh\necho 'bwrap: Creating new namespace failed: Operation not permitted' >&2\nexit 1\n"
 MAX_SCORE = sum(check.points for check in collect(hidden=True))
+PUBLIC = collect(hidden=False)
+HIDDEN = [check for check in collect(hidden=True) if check.hidden]
 WRONG = MISTAKES["sgd_step rebinds p"]
+# Right at the tutorial's x = 2 only: the public check passes, the hidden ones (random points) fail.
+HARD_CODED = {"quadratic_grad": """
+    x = torch.as_tensor(x, dtype=torch.float32).detach().requires_grad_(True)
+    y = x**2 + 3 * x + 1
+    y.backward()
+    return torch.tensor(7.0)
+"""}
 FORGED = "FORGED"
 # A submission that, at import, hunts for the reference (and would run it, passing every
 # check), tries to change it, forges results.json, and forges it again at exit.
@@ -190,7 +203,8 @@ def test_gradescope_grades_a_correct_submission_with_every_check(built, layout, 
     assert results["score"] == results["max_score"] == MAX_SCORE
     assert results["stdout_visibility"] == "hidden" and results["execution_time"] > 0
     assert {t["visibility"] for t in results["tests"]} == {"visible", "after_published"}
-    assert "Total: 56/56" in results["output"] and "bubblewrap" not in results["output"]
+    assert "Public checks: 30/30" in results["output"] and "bubblewrap" not in results["output"]
+    assert f"{len(HIDDEN)} hidden checks also ran" in results["output"]
     assert_hardened(printed)
 
 
@@ -203,10 +217,45 @@ def test_gradescope_grades_a_wrong_submission_down_and_says_why(built, layout, t
 
 def test_a_hostile_submission_neither_reads_the_reference_nor_forges_gradescopes_results(built, layout, tmp_path):
     results, printed = gradescope(built, layout, hostile(tmp_path / "hostile", layout))
-    assert results["score"] == 0 and results["max_score"] == MAX_SCORE and len(results["tests"]) > 20
+    assert results["score"] == 0 and results["max_score"] == MAX_SCORE and len(results["tests"]) >= len(PUBLIC + HIDDEN)
     assert FORGED not in json.dumps(results) and "BEGIN SOLUTION" not in json.dumps(results)
     assert "not implemented yet" in results["output"]
     assert_hardened(printed)
+
+
+def hidden_texts(results: dict) -> list[str]:
+    """What would tell a student about the hidden checks: their claims in every language, and
+    each hidden test's feedback."""
+    claims = [claim(check.claim, lang) for check in HIDDEN for lang in LANGUAGES]
+    return claims + [t["output"] for t in results.get("tests", ()) if t.get("visibility", "visible") != "visible"
+                     and t["output"]]
+
+
+def test_before_publication_gradescope_shows_no_hidden_checks_name_feedback_or_points(built, layout, tmp_path):
+    results, printed = gradescope(built, layout, write_submission(tmp_path / "hard-coded", HARD_CODED))
+    hidden = [t for t in results["tests"] if t["visibility"] != "visible"]
+    assert len(hidden) >= len(HIDDEN) and {t["visibility"] for t in hidden} == {"after_published"}
+    assert any(t["score"] < t["max_score"] for t in hidden) and "random points" in printed  # the instructor's log
+    leaked = [text for text in hidden_texts(results) if text in results["output"]]
+    assert not leaked and "quadratic_grad: 2/2: all checks passed" in results["output"]
+    assert "Public checks: 30/30" in results["output"] and f"{len(HIDDEN)} hidden checks also ran" in results["output"]
+    assert results["score"] < MAX_SCORE  # the hidden checks count: Gradescope keeps the total from students
+
+
+@pytest.mark.parametrize("visibility", ["hidden", "after_due_date", "visible"])
+def test_the_hidden_checks_keep_the_visibility_asked_for_and_stay_out_of_the_output(visibility):
+    secret = "SECRET expected tensor(8.823)"
+    results = [CheckResult("predict", PUBLIC[3].claim, "cpu", False, 2.0, 2.0, Status.PASS),
+               CheckResult("predict", HIDDEN[4].claim, "cpu", True, 2.0, 0.0, Status.FAIL, Feedback(
+                   "raised", {"type": "ValueError", "message": secret}))]
+    grade = Grade(results, "printed on a hidden input\n", seed=5, devices=["cpu"], seconds=1.0)
+    written = gradescope_results_of(grade, Options("en", 5, hidden_visibility=visibility, leaderboard=True))
+    assert [t["visibility"] for t in written["tests"]] == ["visible", visibility]
+    assert secret in written["tests"][1]["output"] and HIDDEN[4].claim in written["tests"][1]["name"]
+    for text in (secret, HIDDEN[4].claim, "printed on a hidden input", "0/2", "2/4"):
+        assert text not in written["output"], text
+    assert "Public checks: 2/2" in written["output"] and "1 hidden checks also ran" in written["output"]
+    assert written["leaderboard"][0]["value"] == 2  # the leaderboard is public at once: public points only
 
 
 # opt-in: a 1 GB environment, and pip's own configuration must hold torch==2.13.0 (on PyPI it is a CUDA build)
@@ -259,7 +308,7 @@ def test_the_question_folder_is_a_prairielearn_question(built):
 def test_prairielearn_grades_a_correct_submission(built, layout, tmp_path):
     results, printed = prairielearn(built, layout, write_submission(tmp_path / "correct"))
     assert results["gradable"] is True and results["score"] == 1
-    assert results["message"] == "56 of 56 points" and "bubblewrap" not in results["output"] + printed
+    assert results["message"].startswith("56 of 56 points") and "bubblewrap" not in results["output"] + printed
     assert all(t["points"] == t["max_points"] > 0 and t["message"] == "passed" for t in results["tests"])
 
 
@@ -272,8 +321,18 @@ def test_prairielearn_grades_a_wrong_submission_down(built, layout, tmp_path):
 
 def test_a_hostile_submission_neither_reads_the_reference_nor_forges_prairielearns_results(built, layout, tmp_path):
     results, _ = prairielearn(built, layout, hostile(tmp_path / "hostile", layout))
-    assert results["gradable"] is True and results["score"] == 0 and len(results["tests"]) > 20
+    assert results["gradable"] is True and results["score"] == 0 and len(results["tests"]) >= len(PUBLIC)
     assert FORGED not in json.dumps(results) and "BEGIN SOLUTION" not in json.dumps(results)
+
+
+def test_prairielearn_shows_no_hidden_checks_name_feedback_or_points_and_counts_them_in_the_score(built, layout,
+                                                                                                   tmp_path):
+    """PrairieLearn shows all of results.json at once, and what run.sh prints may reach students too."""
+    results, printed = prairielearn(built, layout, write_submission(tmp_path / "hard-coded", HARD_CODED))
+    shown = json.dumps(results, ensure_ascii=False) + printed
+    assert not [text for text in hidden_texts(results) if text in shown] and "random points" not in shown
+    assert len(results["tests"]) == len(PUBLIC) and all(t["points"] == t["max_points"] for t in results["tests"])
+    assert 0 < results["score"] < 1 and f"{len(HIDDEN)} hidden checks also ran" in results["message"]
 
 
 def test_a_hand_in_without_the_lesson_files_is_not_gradable_on_prairielearn(built, layout, tmp_path):
@@ -297,6 +356,7 @@ def test_the_student_wheel_holds_no_reference_and_no_hidden_checks(built):
     assert not any(name.startswith(("solutions/", "grader/instructor/")) for name in names)
     assert "grader/lesson/checks/hidden.py" not in names
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    assert not [c.claim for c in HIDDEN if c.claim in text] and all(c.claim in text for c in PUBLIC)
     assert "autograd_kit = grader.frontends.pytest_plugin" in text  # pytest --submission works
 
 

@@ -1,6 +1,6 @@
 """`python -m grader dist student OUT.zip`: what a student needs, and nothing more: the
 exercises, the grader with its public checks, a short README and the requirements; no
-solutions, no hidden checks."""
+solutions, no hidden checks, and no hidden check's claim in the catalogue either."""
 
 import sys
 import zipfile
@@ -16,6 +16,7 @@ else:
 
 # the hidden checks, and the instructor's tools that need them or the solutions
 LEFT_OUT = tuple(name.replace(".", "/") for name in INSTRUCTORS_ONLY)
+CATALOGUE = "grader/lesson/catalogue/"
 # the student README's layout; its words are the catalogue's [student_readme], in every language
 README = """# {title}
 
@@ -34,7 +35,7 @@ SENTENCES = ("task", "checks")  # one line per language; the short texts stand s
 def student_zip(target: Path) -> Path:
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for file in student_files():
-            archive.write(ROOT / file, file)
+            archive.writestr(file, student_copy(file))
         archive.writestr("README.md", readme())
         archive.writestr("requirements.txt", "\n".join(requirements()) + "\n")
     return target
@@ -44,6 +45,36 @@ def student_files() -> list[str]:
     files = [p for folder in ("exercises", "grader") for p in sorted((ROOT / folder).rglob("*"))]
     kept = [p.relative_to(ROOT).as_posix() for p in files if p.is_file() and p.suffix in (".py", ".toml", ".json")]
     return [name for name in kept if not name.removesuffix(".py").startswith(LEFT_OUT)]
+
+
+def student_copy(file: str) -> bytes:
+    """What students get of one of the kit's files: a catalogue without the hidden checks' claims."""
+    data = (ROOT / file).read_bytes()
+    return without_hidden_claims(data.decode("utf-8")).encode("utf-8") if file.startswith(CATALOGUE) else data
+
+
+def without_hidden_claims(catalogue: str) -> str:
+    """The catalogue's text, less each [claims] line of a check only the hidden checks make."""
+    hidden, kept, section = hidden_claims(), [], ""
+    for line in catalogue.splitlines(keepends=True):
+        section = line.strip() if line.startswith("[") else section
+        if not (section == "[claims]" and key_of(line) in hidden):
+            kept.append(line)
+    return "".join(kept)
+
+
+def hidden_claims() -> set[str]:
+    from grader.lesson.checks import collect  # torch: only when packaging
+
+    return {c.claim for c in collect(hidden=True) if c.hidden} - {c.claim for c in collect(hidden=False)}
+
+
+def key_of(line: str) -> str | None:
+    """The key of a `"key" = "value"` line; None for a comment, a blank or a heading."""
+    try:
+        return next(iter(tomllib.loads(line)), None)
+    except tomllib.TOMLDecodeError:
+        return None
 
 
 def readme() -> str:

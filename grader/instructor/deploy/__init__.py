@@ -94,16 +94,43 @@ def for_students(result: Grade) -> Grade:
     return replace(result, notices=[n for n in result.notices if n.message not in KEPT_FROM_STUDENTS])
 
 
+def public_part(result: Grade) -> Grade:
+    """The public checks' results alone, with what a student may read of the notices."""
+    return replace(for_students(result), results=[r for r in result.results if not r.hidden])
+
+
+def hidden_checks(result: Grade) -> int:
+    """How many hidden checks ran (a check counts once, on however many devices)."""
+    return len({(r.function, r.claim) for r in result.results if r.hidden})
+
+
 def summary(result: Grade, lang: str) -> str:
-    """The whole grading as plain text: notices, a line per function with its feedback,
-    the total and the seed, then what the code printed."""
-    lines = [render(notice, lang) for notice in result.notices]
-    for function, (got, worth) in function_points(result).items():
-        lines.append(f"{function}: {got:g}/{worth:g}: {function_feedback(result, function, lang)}")
-    lines.append(f"{say('total', lang)}: {result.score:g}/{result.max_score:g}, {say('seed', lang, seed=result.seed)}")
+    """The whole grading as plain text, for the instructor's log: every check's feedback, the
+    total and the seed, then what the code printed."""
+    lines = [*checked_lines(result, lang), f"{say('total', lang)}: {result.score:g}/{result.max_score:g}, "
+             f"{say('seed', lang, seed=result.seed)}"]
     if result.output.strip():
         lines += ["", f"--- {say('student_output', lang)} ---", result.output]
     return "\n".join(lines)
+
+
+def student_summary(result: Grade, lang: str) -> str:
+    """What a student reads before the hidden checks are shown: the public checks' feedback
+    and points, and how many hidden checks ran; of those, no name, feedback or points. Not
+    what the code printed either: it ran on the hidden checks' inputs too."""
+    public = public_part(result)
+    count = hidden_checks(result)
+    return "\n".join([*checked_lines(public, lang), say("public_total", lang, score=public.score,
+                                                        max_score=public.max_score),
+                      *([say("hidden_checks_ran", lang, count=count)] if count else [])])
+
+
+def checked_lines(result: Grade, lang: str) -> list[str]:
+    """The notices, then a line per function with its points and feedback."""
+    lines = [render(notice, lang) for notice in result.notices]
+    for function, (got, worth) in function_points(result).items():
+        lines.append(f"{function}: {got:g}/{worth:g}: {function_feedback(result, function, lang)}")
+    return lines
 
 
 def not_graded_text(intake: Intake, lang: str) -> list[str]:

@@ -7,6 +7,11 @@ kit's grader and reference, its requirements and deploy.json. Gradescope unpacks
 environment with a CPU build of torch and the kit's requirements, in /autograder/venv);
 then run_autograder, as root, for each submission: it grades /autograder/submission into
 /autograder/results/results.json (the schema of grader/report/gradescope.py).
+
+Before the instructor publishes, a student sees the top-level output and the visible
+tests: the output says the public checks' feedback and points and only how many hidden
+checks ran; each hidden check is a test with --hidden-visibility (after_published by
+default), and Gradescope keeps the total from students while such a test is hidden.
 """
 
 import stat
@@ -18,12 +23,13 @@ from grader import ROOT
 from grader.instructor.deploy import (
     OPTIONS,
     Options,
-    for_students,
     grade_hand_in,
     kit_files,
     not_graded_text,
     options_json,
+    public_part,
     requirements_txt,
+    student_summary,
     summary,
     template,
     torch_version,
@@ -62,8 +68,8 @@ def results(outcome: Grade | Intake, options: Options) -> dict:
 
 
 def graded(outcome: Grade, options: Options) -> dict:
-    """Every check (the hidden ones shown as configured) and the overall output."""
-    written = gradescope_results(outcome, options.lang) | {"output": summary(for_students(outcome), options.lang)}
+    """Every check (the hidden ones shown as configured) and the overall output (always shown)."""
+    written = gradescope_results(outcome, options.lang) | {"output": student_summary(outcome, options.lang)}
     for test, result in zip(written["tests"], outcome.results):
         if result.hidden:
             test["visibility"] = options.hidden_visibility
@@ -76,7 +82,8 @@ def not_graded(intake: Intake, lang: str) -> dict:
 
 
 def leaderboard(outcome: Grade, lang: str) -> list[dict]:
-    return [{"name": say("points", lang), "value": outcome.score},
+    """Students see the leaderboard at once: the public checks' points only."""
+    return [{"name": say("points", lang), "value": public_part(outcome).score},
             {"name": say("time", lang), "value": round(outcome.seconds, 2), "order": "asc"}]
 
 

@@ -6,7 +6,13 @@ builds from image/Dockerfile), question.html (an editor per module, started from
 stubs), the stubs, and tests/, which PrairieLearn copies to /grade/tests for each job:
 run.sh, the entry point, and kit/, the grader with its reference and deploy.json. The
 grader reads /grade/student and writes /grade/results/results.json in PrairieLearn's
-format: score 0..1, gradable, message, output, and a test per check.
+format: score 0..1, gradable, message, output, and a test per public check.
+
+PrairieLearn shows a student the whole of results.json at once: it has no "after
+publication". So the hidden checks count in the score, and results.json says only how
+many ran: no hidden check's name, feedback or points, there or in what run.sh prints. The
+instructor reads a hidden check's feedback by grading the downloaded hand-in with the
+question's seed: `python -m grader check FOLDER --hidden --seed SEED` (deploy.json).
 """
 
 import html
@@ -20,13 +26,13 @@ from grader import ROOT
 from grader.instructor.deploy import (
     OPTIONS,
     Options,
-    for_students,
     grade_hand_in,
+    hidden_checks,
     kit_files,
     not_graded_text,
     options_json,
     requirements_txt,
-    summary,
+    student_summary,
     template,
     torch_version,
 )
@@ -103,10 +109,17 @@ def results(outcome: Grade | Intake, lang: str) -> dict:
     return {
         "gradable": True,
         "score": round(outcome.score / outcome.max_score, 6) if outcome.max_score else 0.0,
-        "message": say("pl_message", lang, score=outcome.score, max_score=outcome.max_score),
-        "output": summary(for_students(outcome), lang),
-        "tests": [test(result, lang) for result in outcome.results],
+        "message": message(outcome, lang),
+        "output": student_summary(outcome, lang),
+        "tests": [test(result, lang) for result in outcome.results if not result.hidden],
     }
+
+
+def message(outcome: Grade, lang: str) -> str:
+    """The score in points, and how many hidden checks it counts."""
+    count = hidden_checks(outcome)
+    return " ".join([say("pl_message", lang, score=outcome.score, max_score=outcome.max_score),
+                     *([say("hidden_checks_ran", lang, count=count)] if count else [])])
 
 
 def test(result: CheckResult, lang: str) -> dict:
@@ -125,5 +138,5 @@ def grade_submission(root: Path, options: Options) -> tuple[dict, str]:
     """What to write to results.json, and what to print (PrairieLearn may show it to students)."""
     outcome = grade_hand_in(root / "student", options)
     printed = "\n".join(not_graded_text(outcome, options.lang)) if isinstance(outcome, Intake) \
-        else summary(for_students(outcome), options.lang)
+        else student_summary(outcome, options.lang)
     return results(outcome, options.lang), printed

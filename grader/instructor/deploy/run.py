@@ -11,6 +11,7 @@ from pathlib import Path
 
 from grader.instructor.deploy import gradescope, prairielearn, read_options
 from grader.instructor.student_results import write_json
+from grader.terminal import visible
 
 PLATFORMS = {"gradescope": gradescope.grade_submission, "prairielearn": prairielearn.grade_submission}
 
@@ -21,7 +22,7 @@ def main(argv: list[str]) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)
     results, printed = PLATFORMS[platform](root, read_options())
-    print(printed)
+    print(visible(printed))  # a log an instructor may read in a terminal
     write_json(target, results)
     return 0
 

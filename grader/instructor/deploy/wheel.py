@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from grader import ROOT
-from grader.instructor.dist import readme, student_files
+from grader.instructor.dist import readme, student_copy, student_files
 from grader.load import UsageError
 from grader.messages import say
 
@@ -32,7 +32,7 @@ def student_wheel(out: Path, lang: str) -> Path:
         folder = Path(staging)
         for file in student_files():
             (folder / file).parent.mkdir(parents=True, exist_ok=True)
-            (folder / file).write_bytes((ROOT / file).read_bytes())
+            (folder / file).write_bytes(student_copy(file))
         (folder / "README.md").write_text(readme(), "utf-8")
         (folder / "pyproject.toml").write_text(pyproject(folder), "utf-8")
         build(folder, out, lang)
