@@ -16,7 +16,6 @@ import io
 import mmap
 import os
 import select
-import shutil
 import signal
 import sys
 import tempfile
@@ -30,6 +29,7 @@ matplotlib.use("Agg")
 from grader import ROOT
 from grader.sandbox import frames, wire
 from grader.sandbox.child import harden, host_os, worker
+from grader.sandbox.child.folders import job_folder, remove
 from grader.sandbox.records import CHILD_TAG, DISK_BYTES, DISK_ENTRIES, OUTPUT_TAG, ZYGOTE_TAG, ErrorKind
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -124,32 +124,6 @@ def supervise(order: dict, job: mmap.mmap, channel_in: int, channel_out: int) ->
 
 def wipe(job: mmap.mmap, size: int) -> None:
     ctypes.memset(ctypes.addressof(ctypes.c_char.from_buffer(job)), 0, size)
-
-
-def job_folder(uid: int | None) -> str:
-    """The one folder a job's child may write (its cwd and TMPDIR), fresh for each job, so
-    that nothing a student leaves there reaches the next one."""
-    folder = tempfile.mkdtemp(prefix="job-")
-    if uid is not None:
-        os.chown(folder, uid, uid)
-    return folder
-
-
-def remove(folder: str, uid: int | None) -> None:
-    """Remove the job's folder: what the child made there is emptied under its own uid
-    (the zygote may lack the capability to remove another user's files)."""
-    if uid is not None and (pid := os.fork()) == 0:
-        try:
-            harden.drop_to(uid)
-            for entry in os.scandir(folder):
-                shutil.rmtree(entry.path) if entry.is_dir(follow_symlinks=False) else os.unlink(entry.path)
-        finally:
-            os._exit(0)
-    elif uid is not None:
-        os.waitpid(pid, 0)
-        os.rmdir(folder)  # emptied by its owner; the zygote owns the folder it is in
-        return
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_child(workdir: str, limits: dict, uses_cuda: bool, uid: int | None, job: mmap.mmap, size: int,
