@@ -62,3 +62,96 @@ def test_a_module_that_imports_the_grader_gets_nothing_for_it(graded, reach):
     # (what it patched may spoil later calls of the other module too: its own loss)
     assert set(API["linear_regression"]) <= points_lost(result)
     assert messages(result, "plot_fit") <= {"imports_grader", "import_failed", "unreadable"}
+
+
+ALIASES = """
+import torch
+from torch import autograd as A
+
+_back = torch.Tensor.backward
+_on = torch.enable_grad
+
+
+"""
+
+
+@pytest.mark.parametrize("body", [
+    "with _on():\n    leaf = x.detach().clone()\n    leaf.requires_grad = True\n"
+    "    _back((leaf**2 + 3 * leaf + 1).sum())\nreturn leaf.grad",
+    "with torch.set_grad_enabled(True):\n    leaf = x.detach().clone().requires_grad_()\n"
+    "    (grad,) = A.grad((leaf**2 + 3 * leaf + 1).sum(), leaf)\nreturn grad",
+    "def inner(v, on=_on):\n    with on():\n        v = v.detach().clone().requires_grad_()\n"
+    "        getattr(v**2 + 3 * v + 1, 'sum')().backward()\n    return v.grad\nreturn inner(x)",
+])
+def test_autograd_through_a_module_level_alias_is_found(graded, body):
+    result = graded({"quadratic_grad_by_hand": body}, {"autograd_basics": ALIASES})
+    assert points_lost(result) == {"quadratic_grad_by_hand"}
+    assert messages(result, "quadratic_grad_by_hand") == {"autograd_in_source"}
+
+
+@pytest.mark.parametrize("dead", ["if False:", "if 0:", "while False:", "if not True:"])
+def test_backward_under_a_constant_false_condition_is_not_a_call(graded, dead):
+    by_hand = f"""
+        x = torch.as_tensor(x, dtype=torch.float32)
+        y = x**2 + 3 * x + 1
+        {dead}
+            y.backward()
+        return 2 * x + 3
+    """
+    result = graded({"quadratic_grad": by_hand})
+    assert points_lost(result) == {"quadratic_grad"}
+    assert misconceptions(result, "quadratic_grad") == {"no_backward"}
+
+
+def test_backward_after_the_return_is_not_a_call(graded):
+    result = graded({"quadratic_grad": "x = torch.as_tensor(x, dtype=torch.float32)\nreturn 2 * x + 3\nx.backward()"})
+    assert misconceptions(result, "quadratic_grad") == {"no_backward"}
+
+
+def test_backward_through_getattr_or_an_alias_is_a_call(graded):
+    through_getattr = """
+        x = torch.as_tensor(x, dtype=torch.float32).detach().requires_grad_(True)
+        getattr(x**2 + 3 * x + 1, "backward")()
+        return x.grad
+    """
+    assert points_lost(graded({"quadratic_grad": through_getattr})) == set()
+    through_alias = """
+        x = torch.as_tensor(x, dtype=torch.float32).detach().requires_grad_(True)
+        _back(x**2 + 3 * x + 1)
+        return x.grad
+    """
+    assert points_lost(graded({"quadratic_grad": through_alias}, {"autograd_basics": ALIASES})) == set()
+
+
+def test_the_reported_attack_scores_as_the_same_code_spelled_out(graded):
+    """Aliases in the by-hand functions, dead backward calls in the autograd ones: on 32b2f68
+    this scored 56/56, against 36 for the same code written plainly."""
+    by_hand_with_autograd = {
+        "quadratic_grad_by_hand": "with _on():\n    v = x.detach().clone().requires_grad_()\n"
+                                  "    _back((v**2 + 3 * v + 1).sum())\nreturn v.grad",
+        "quadratic_grad": "x = torch.as_tensor(x, dtype=torch.float32)\nif False:\n    x.backward()\nreturn 2 * x + 3",
+    }
+    plain = {
+        "quadratic_grad_by_hand": "with torch.enable_grad():\n    v = x.detach().clone().requires_grad_()\n"
+                                  "    (v**2 + 3 * v + 1).sum().backward()\nreturn v.grad",
+        "quadratic_grad": "x = torch.as_tensor(x, dtype=torch.float32)\nreturn 2 * x + 3",
+    }
+    disguised = graded(by_hand_with_autograd, {"autograd_basics": ALIASES})
+    spelled_out = graded(plain)
+    assert disguised.score == spelled_out.score < disguised.max_score
+    assert points_lost(disguised) == points_lost(spelled_out) == {"quadratic_grad", "quadratic_grad_by_hand"}
+
+
+@pytest.mark.parametrize("reach", [
+    "import sys\n_probes = sys.modules['grader.sandbox.child.' + 'probes']\n",
+    "import gc\n_all = gc.get_objects()\n",
+    "import sys\n_caller = sys._getframe(0).f_back\n",
+    "_name = 'gra' + 'der'\n_mod = __import__(_name)\n",
+    "import importlib\n_mod = importlib.import_module('gra' + 'der')\n",
+    "import sys\n_modules = getattr(sys, 'mod' + 'ules')\n",
+    "exec('import gra' + 'der')\n",
+])
+def test_reaching_the_grader_without_an_import_statement_counts_as_importing_it(graded, reach):
+    result = graded(preambles={"linear_regression": reach})
+    assert set(API["linear_regression"]) <= points_lost(result)
+    assert messages(result, "predict") == {"reaches_grader"}

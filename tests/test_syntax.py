@@ -62,3 +62,26 @@ def test_the_watcher_puts_the_syntax_error_first(graded):
 
     result = graded({"predict": "raise NotImplementedError", "sgd_step": MISSING_COLON})
     assert first_unfinished(result) == "sgd_step"  # though predict comes first in the lesson
+
+
+DEEP = "x = a" + ".b" * 100_000 + "\n"  # compile() raises RecursionError on it
+
+
+def test_an_expression_too_deep_to_compile_is_a_sentence_and_the_rest_is_graded(graded):
+    result = graded(preambles={"autograd_basics": DEEP})
+    assert points_lost(result) == set(API["autograd_basics"])
+    assert {r.feedback.message for r in result.results if r.function in API["autograd_basics"]} == {"source_too_deep"}
+    for lang, words in (("en", "autograd_basics.py nests an expression too deeply"),
+                        ("zh", "autograd_basics.py 中的表达式")):
+        assert words in function_feedback(result, "quadratic_grad", lang)
+
+
+def test_an_expression_too_deep_to_compile_does_not_crash_the_command_line(tmp_path):
+    from tests.conftest import write_submission
+    from tests.test_cli import grader
+
+    folder = write_submission(tmp_path / "s", preambles={"linear_regression": DEEP})
+    run = grader("check", str(folder))
+    assert run.returncode == 1
+    assert "Traceback" not in run.stdout + run.stderr
+    assert "linear_regression.py nests an expression too deeply" in " ".join(run.stdout.split())
