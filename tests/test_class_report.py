@@ -11,6 +11,7 @@ from grader.instructor.records import PAGE, StudentRecord
 from grader.lesson import FUNCTIONS
 from grader.messages import explain, say
 from grader.report import class_report as report
+from grader.report import render
 from grader.report.figures import font_style
 from grader.results import Feedback
 
@@ -27,8 +28,8 @@ def student(tmp_path: Path, name: str, **fields) -> StudentRecord:
     return StudentRecord(**(values | fields))
 
 
-def failing(function: str) -> dict[str, tuple[float, float]]:
-    return FULL | {function: (0.0, 5.0)}
+def failing(*functions: str) -> dict[str, tuple[float, float]]:
+    return FULL | {function: (0.0, 5.0) for function in functions}
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def records(tmp_path) -> list[StudentRecord]:
         student(tmp_path, "ada"),
         student(tmp_path, "bo", functions=failing("sgd_step"), misconceptions={"sgd_step": ("rebinding",)},
                 score=45.0),
-        student(tmp_path, "chen", functions=failing("sgd_step") | failing("train"), score=40.0,
+        student(tmp_path, "chen", functions=failing("sgd_step", "train"), score=40.0,
                 misconceptions={"sgd_step": ("rebinding",)}, blamed_on={"train": ("sgd_step",)}),
         student(tmp_path, "dana", functions=failing("train"), crashes=("timeout",), score=45.0),
         student(tmp_path, "eli", untouched=("plot_fit",), functions=failing("plot_fit"), score=45.0),
@@ -103,8 +104,57 @@ def test_needs_attention_lists_not_gradable_crashed_timed_out_and_untouched(reco
     assert cells.links["attention"] == ["dana/feedback.html", "eli/feedback.html", "fay/feedback.html"]
 
 
-def test_the_mean_and_median_are_of_the_graded_students(records, tmp_path):
-    assert read(records, tmp_path).text["scores-summary"] == "mean score 45.00, median 45, of 50 points"
+def test_counts_and_means_say_what_they_are_over(records, tmp_path):
+    cells = read(records, tmp_path)
+    assert cells.text["count"] == "6 students: 5 graded, 1 not graded"
+    assert cells.text["scores-summary"] == "mean score 45.00, median 45, of 50 points: over the 5 graded of 6 students"
+    assert "3 of the 5 graded passed" in cells.text["function-sgd_step"]
+
+
+def test_every_student_who_lost_points_is_listed_under_the_function(records, tmp_path):
+    cells = read(records, tmp_path)
+    for record in records[:5]:
+        for function, (got, worth) in record.functions.items():
+            if got < worth and function not in record.blamed_on:  # those are in the split, with the helper
+                assert f"{record.name}/feedback.html" in cells.links[f"table:{function}"], (record.name, function)
+    assert cells.links["table:train"] == ["dana/feedback.html"]
+    assert say("cause_other", "en") + "1dana" in cells.text["table:train"]  # no misconception named: "other"
+    assert say("cause_untouched", "en") + "1eli" in cells.text["table:plot_fit"]
+
+
+BLOCKED = (Feedback("syntax_error", {"line": 3, "module": "autograd_basics", "message": "invalid syntax"}),
+           Feedback("import_failed", {"module": "linear_regression", "reason": "No module named 'sklearn'"}),
+           Feedback("missing_module", {"module": "linear_regression"}))
+
+
+@pytest.mark.parametrize("blocker", BLOCKED, ids=lambda feedback: feedback.message)
+def test_needs_attention_lists_what_kept_a_module_from_being_graded(records, tmp_path, blocker):
+    blocked = student(tmp_path, "gus", functions=failing(*FUNCTIONS), score=0.0, blockers=(blocker,))
+    cells = read([*records, blocked], tmp_path)
+    assert "gus" in cells.text["attention"] and render(blocker, "en") in cells.text["attention"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_empty_section_says_so_in_a_sentence(tmp_path, lang):
+    cells = read([student(tmp_path, "ada")], tmp_path, lang)
+    assert cells.text["attention"] == say("attention_none", lang)  # not a table's bare head
+
+
+def test_the_histogram_counts_whole_students_and_points(tmp_path, monkeypatch):
+    ticks: list[float] = []
+    drawn = report.drawn
+
+    def spy(lang_, size, draw):
+        def drawing(figure, text):
+            draw(figure, text)
+            figure.canvas.draw()
+            ticks.extend([*figure.axes[0].get_xticks(), *figure.axes[0].get_yticks()])
+
+        return drawn(lang_, size, drawing)
+
+    monkeypatch.setattr(report, "drawn", spy)
+    report.histogram([student(tmp_path, "one", score=1.0, max_score=3.0)], "zh")  # left alone: 0, 0.2, ... 1.0
+    assert ticks and all(float(tick).is_integer() for tick in ticks)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -6,8 +6,6 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from grader.instructor.autograded import write_autograded
-from grader.instructor.course import test_cell_of
 from grader.instructor.intake import Standing
 from grader.instructor.records import StudentRecord, read_folder
 from grader.lesson import MODULE_OF
@@ -32,6 +30,8 @@ def check_course(course: Path, assignment: str, lang: str) -> None:
 
 def record_in_gradebook(out: Path, course: Path, assignment: str, lang: str) -> int:
     """Write every graded student's scores found under `out`; returns how many students."""
+    from grader.instructor.autograded import write_autograded  # torch: not for check_course, a usage check
+
     students = [r for r in read_folder(out) if r.standing is Standing.GRADED]
     with opened(course) as gradebook:
         for student in students:
@@ -43,6 +43,8 @@ def record_in_gradebook(out: Path, course: Path, assignment: str, lang: str) -> 
 
 def check_scores(student: StudentRecord) -> dict[str, float]:
     """Each check's test cell and its score (devices share a check's points)."""
+    from grader.instructor.course import test_cell_of
+
     scores: dict[str, float] = {}
     for test in student.tests:
         cell = test_cell_of(test.name)

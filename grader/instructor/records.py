@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.instructor.fingerprint import GradedFrom
 from grader.instructor.intake import Standing
 from grader.results import Feedback
 
@@ -54,6 +55,10 @@ class StudentRecord:
     tests: tuple[TestScore, ...]
     place: Path
     """the folder holding results.json and the feedback page"""
+    blockers: tuple[Feedback, ...] = ()
+    """what kept a module or a function from being graded: a syntax error, a failed import, a missing file"""
+    graded_from: GradedFrom | None = None
+    """the hand-in and the checks it was graded from (None: not graded, or by a kit that did not say)"""
 
     @property
     def outcome(self) -> tuple:
@@ -86,7 +91,8 @@ def record(results: dict[str, Any], place: Path) -> StudentRecord:
         blamed_on={f: tuple(helpers) for f, helpers in extra.get("blamed_on", {}).items()},
         run_notices=tuple(decoded(n) for n in extra.get("run_notices", ())),
         tests=tuple(TestScore(check_name(t), t["score"], t.get("output", "")) for t in results.get("tests", ())),
-        place=place,
+        place=place, blockers=tuple(decoded(b) for b in extra.get("blockers", ())),
+        graded_from=None if "graded_from" not in extra else GradedFrom(**extra["graded_from"]),
     )
 
 

@@ -16,12 +16,30 @@ def class_lines(records: list[StudentRecord], roster: Roster | None, lang: str) 
             *notice_lines(records, lang)]
 
 
+def graded_of(records: list[StudentRecord]) -> list[StudentRecord]:
+    return [r for r in records if r.standing is Standing.GRADED]
+
+
+def class_size(records: list[StudentRecord], lang: str) -> str:
+    graded = len(graded_of(records))
+    return say("class_size", lang, count=len(records), graded=graded, not_graded=len(records) - graded)
+
+
 def score_line(records: list[StudentRecord], lang: str) -> str:
-    graded = [r for r in records if r.standing is Standing.GRADED]
+    """The mean and the median, saying what they are over: the graded, of all the class."""
+    graded = graded_of(records)
     scores = [r.score for r in graded] or [0.0]
     top = graded[0].max_score if graded else 0
     return say("scores", lang, mean=f"{statistics.mean(scores):.2f}", median=f"{statistics.median(scores):g}",
-               max=f"{top:g}")
+               max=f"{top:g}", graded=len(graded), count=len(records))
+
+
+def seed_line(records: list[StudentRecord], lang: str) -> str:
+    """The seed the class met (merge refuses a mix unless asked: then each is said)."""
+    seeds = sorted({r.seed for r in records if r.seed is not None})
+    if len(seeds) == 1:
+        return say("seed", lang, seed=seeds[0])
+    return say("seeds_mixed", lang, seeds=", ".join(map(str, seeds)) or "-")
 
 
 def status(standing: Standing, lang: str) -> str:

@@ -4,7 +4,6 @@ can move): the scores, who needs attention, and per function the misconceptions 
 with the students who have them."""
 
 import os
-import statistics
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -12,23 +11,29 @@ from urllib.parse import quote
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from grader.instructor.intake import Standing
 from grader.instructor.records import PAGE, StudentRecord
+from grader.instructor.summary import class_size, score_line, seed_line
 from grader.lesson import FUNCTIONS
 from grader.messages import explain, say
 from grader.report import render
 from grader.report.figures import drawn, font_style
 from grader.report.html import page
 
+# where a student lost points with no misconception named (not ids of the catalogue's misconceptions)
+UNTOUCHED, OTHER = "(untouched)", "(other)"
+SPECIAL = {UNTOUCHED: "cause_untouched", OTHER: "cause_other"}
 STYLE = "table { width: auto; } img { max-width: 48%; } td.names a { margin-right: .5em; }"
 
 
 def class_report(records: list[StudentRecord], target: Path, lang: str) -> str:
     graded = [r for r in records if r.standing is Standing.GRADED]
     sections = [
-        f"<p id='count'>{escape(say('class_size', lang, count=len(records)))}</p>",
-        f"<p id='scores-summary'>{escape(score_summary(graded, lang))}</p>",
+        f"<p id='count'>{escape(class_size(records, lang))}</p>",
+        f"<p id='scores-summary'>{escape(score_line(records, lang))}</p>",
+        f"<p id='seed'>{escape(seed_line(records, lang))}</p>",
         run_notices(records, lang),
         f"<img alt='{say('histogram_title', lang)}' src='{histogram(graded, lang)}'>",
         f"<img alt='{say('pass_rate_title', lang)}' src='{pass_rates(graded, lang)}'>",
@@ -38,13 +43,6 @@ def class_report(records: list[StudentRecord], target: Path, lang: str) -> str:
         listing(say("all_students", lang), records, target, lang, "scores"),
     ]
     return page(say("class_report", lang), lang, "".join(sections), style=STYLE)
-
-
-def score_summary(graded: list[StudentRecord], lang: str) -> str:
-    scores = [r.score for r in graded] or [0.0]
-    top = graded[0].max_score if graded else 0
-    return say("scores", lang, mean=f"{statistics.mean(scores):.2f}", median=f"{statistics.median(scores):g}",
-               max=f"{top:g}")
 
 
 def run_notices(records: list[StudentRecord], lang: str) -> str:
@@ -73,6 +71,8 @@ def histogram(graded: list[StudentRecord], lang: str) -> str:
     def draw(axes: Axes, shown: str) -> None:
         axes.hist(scores, bins=20, range=(0, top))
         axes.set(xlabel=say("points", shown), ylabel=say("students", shown))
+        for axis in (axes.xaxis, axes.yaxis):  # points and students come whole
+            axis.set_major_locator(MaxNLocator(integer=True))
 
     return chart(lang, "histogram_title", draw)
 
@@ -108,14 +108,17 @@ def attention(records: list[StudentRecord], target: Path, lang: str) -> str:
     rows = "".join(f"<tr><td>{link(r, target)}</td><td>{escape('; '.join(reasons))}</td></tr>"
                    for r in records if (reasons := attention_reasons(r, lang)))
     head = f"<tr><th>{say('student', lang)}</th><th>{say('why', lang)}</th></tr>"
-    return f"<h2>{say('needs_attention', lang)}</h2><table id='attention'>{head}{rows}</table>"
+    table = f"<table id='attention'>{head}{rows}</table>" if rows else sentence("attention", "attention_none", lang)
+    return f"<h2>{say('needs_attention', lang)}</h2>{table}"
 
 
 def attention_reasons(record: StudentRecord, lang: str) -> list[str]:
     if record.standing is not Standing.GRADED:
         status = say(f"status_{record.standing.name.lower()}", lang)
         return [f"{status}: {render(record.reason, lang)}" if record.reason else status]
-    reasons = [say("attention_timed_out", lang)] if "timeout" in record.crashes else []
+    reasons = list({render(blocker, lang): None for blocker in record.blockers})
+    if "timeout" in record.crashes:
+        reasons.append(say("attention_timed_out", lang))
     if set(record.crashes) - {"timeout"}:
         reasons.append(say("attention_crashed", lang))
     if record.untouched:
@@ -147,16 +150,37 @@ def failure_split(graded: list[StudentRecord], function: str, target: Path, lang
 
 
 def misconception_rows(graded: list[StudentRecord], function: str, target: Path, lang: str) -> str:
+    """Every student who lost points on `function`, under what they lost them on: each
+    misconception found, the stub left untouched, or other (those who failed only through a
+    helper are named in the split above)."""
     found: dict[str, list[StudentRecord]] = {}
     for record in graded:
-        for misconception in record.misconceptions.get(function, ()):
-            found.setdefault(misconception, []).append(record)
+        for cause in causes(record, function):
+            found.setdefault(cause, []).append(record)
     rows = "".join(
-        f"<tr><td>{escape(explain(m, lang))}</td><td class='count'>{len(who)}</td>"
+        f"<tr><td>{escape(cause_text(cause, lang))}</td><td class='count'>{len(who)}</td>"
         f"<td class='names'>{' '.join(link(r, target) for r in who)}</td></tr>"
-        for m, who in sorted(found.items(), key=lambda item: (-len(item[1]), item[0])))
+        for cause, who in sorted(found.items(), key=lambda item: (item[0] in SPECIAL, item[0] == OTHER,
+                                                                  -len(item[1]), item[0])))
     head = "".join(f"<th>{say(column, lang)}</th>" for column in ("misconception", "students", "names"))
     return f"<table class='misconceptions' data-function='{function}'><tr>{head}</tr>{rows}</table>" if rows else ""
+
+
+def causes(record: StudentRecord, function: str) -> tuple[str, ...]:
+    if passed(record, function) or function in record.blamed_on:
+        return ()
+    if function in record.untouched:
+        return (UNTOUCHED,)
+    return record.misconceptions.get(function) or (OTHER,)
+
+
+def cause_text(cause: str, lang: str) -> str:
+    return say(SPECIAL[cause], lang) if cause in SPECIAL else explain(cause, lang)
+
+
+def sentence(block_id: str, key: str, lang: str) -> str:
+    """What an empty section says instead of a table's bare head."""
+    return f"<p id='{block_id}'>{escape(say(key, lang))}</p>"
 
 
 def listing(title: str, records: list[StudentRecord], target: Path, lang: str, table_id: str) -> str:
@@ -166,7 +190,8 @@ def listing(title: str, records: list[StudentRecord], target: Path, lang: str, t
         for r in records
     )
     head = "".join(f"<th>{say(column, lang)}</th>" for column in ("student", "points", "time", "status"))
-    return f"<h2>{escape(title)}</h2><table id='{table_id}'><tr>{head}</tr>{rows}</table>"
+    table = f"<table id='{table_id}'><tr>{head}</tr>{rows}</table>"
+    return f"<h2>{escape(title)}</h2>" + (table if rows else sentence(table_id, "none_graded", lang))
 
 
 def link(record: StudentRecord, target: Path) -> str:
