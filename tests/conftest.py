@@ -3,6 +3,7 @@ reference solutions with chosen functions rewritten."""
 
 import ast
 import re
+import shutil
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -26,6 +27,20 @@ TEST_LIMITS = Limits(call_seconds=2.0, job_seconds=60.0)
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox(limits=TEST_LIMITS) as warm:
         yield warm
+
+
+# A memory scan takes seconds on a loaded machine: these limits are not under test in the red team's tests.
+PATIENT = Limits(call_seconds=60.0, job_seconds=240.0)
+
+
+@pytest.fixture(params=["bwrap", "process"])
+def isolated(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    """A sandbox at each isolation level on Linux: with bubblewrap, and without it."""
+    if request.param == "bwrap" and shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap (bwrap) is not installed")
+    monkeypatch.setenv("GRADER_ISOLATION", request.param)
+    with Sandbox(limits=PATIENT) as started:
+        yield started
 
 
 def replace_body(source: str, function: str, body: str) -> str:

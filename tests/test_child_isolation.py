@@ -4,9 +4,7 @@ fallback (process isolation); the honest student graded next keeps full marks.""
 
 import os
 import secrets
-import shutil
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,22 +12,11 @@ import pytest
 from grader.grade import grade
 from grader.results import Grade
 from grader.sandbox.child.harden import PROCESSES
-from grader.sandbox.host import Limits, Sandbox
+from grader.sandbox.host import Sandbox
 from tests.conftest import ROOT, SEED, write_submission
 from tests.test_hostile import FRAME_WRITER
 
 pytestmark = pytest.mark.sandbox
-# A memory scan takes seconds on a loaded machine: these limits are not under test here.
-PATIENT = Limits(call_seconds=60.0, job_seconds=240.0)
-
-
-@pytest.fixture(params=["bwrap", "process"])
-def isolated(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
-    if request.param == "bwrap" and shutil.which("bwrap") is None:
-        pytest.skip("bubblewrap (bwrap) is not installed")
-    monkeypatch.setenv("GRADER_ISOLATION", request.param)
-    with Sandbox(limits=PATIENT) as started:
-        yield started
 
 
 def graded_with(sandbox: Sandbox, folder: Path, preamble: str = "", bodies: dict[str, str] | None = None) -> Grade:
