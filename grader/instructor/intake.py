@@ -16,6 +16,7 @@ from enum import Enum
 from pathlib import Path
 
 from grader.instructor.archives import ARCHIVE_SUFFIXES, NotUnpacked, is_archive, unpack
+from grader.instructor.lms import Part, part_of
 from grader.lesson import API
 from grader.load import FALLBACK_ENCODING, SUFFIXES, Refused, UsageError, read_file
 from grader.messages import say
@@ -44,7 +45,9 @@ class Student:
     folder: str
     """the name on disk, byte for byte (escaped as \\xNN where it is not UTF-8): for matching"""
     path: Path
-    """the student's folder, or archive, in the class folder"""
+    """the student's folder, or archive, in the class folder (with `files`, the first of those)"""
+    files: tuple[tuple[str, Path], ...] = ()
+    """an LMS's flat download (lms.py): each of the student's files, with the name they gave it"""
 
 
 @dataclass(frozen=True)
@@ -69,19 +72,38 @@ class Search:
 
 
 def find_students(root: Path, lang: str) -> list[Student]:
-    """One folder (or archive) per student, or nbgrader's submitted/<student>/<assignment>/."""
+    """One folder (or archive) per student, an LMS's download (its names say whose each entry
+    is: lms.py), or nbgrader's submitted/<student>/<assignment>/."""
     if not root.is_dir():
         raise UsageError(say("not_a_class_folder", lang, path=root))
     base = root / "submitted" if (root / "submitted").is_dir() else root
-    entries = [p for p in listing(base) if p.is_dir() or is_archive(p)]
-    if not entries:
-        raise UsageError(say("no_students", lang, path=root))
     students: list[Student] = []
-    for entry in entries:
-        name = readable(archive_stem(entry.name) if entry.is_file() else entry.name)
-        taken = any(student.name == name for student in students)  # two names on disk that read the same
-        students.append(Student(escaped(entry.name) if taken else name, escaped(entry.name), entry))
+    lms: dict[str, list[tuple[Path, Part]]] = {}
+    for entry in (p for p in listing(base) if p.is_dir() or p.is_file()):
+        if (part := part_of(readable(entry.name), entry.is_dir())) is not None:
+            lms.setdefault(part.student, []).append((entry, part))
+        elif entry.is_dir() or is_archive(entry):
+            add(students, readable(archive_stem(entry.name) if entry.is_file() else entry.name), escaped(entry.name),
+                entry)
+    for key, parts in lms.items():
+        add(students, parts[0][1].name, escaped(key), *latest(parts))
+    if not students:
+        raise UsageError(say("no_students", lang, path=root))
     return students
+
+
+def add(students: list[Student], name: str, folder: str, path: Path, files: tuple[tuple[str, Path], ...] = ()) -> None:
+    taken = any(student.name == name for student in students)  # two names on disk that read the same
+    students.append(Student(folder if taken else name, folder, path, files))
+
+
+def latest(parts: list[tuple[Path, Part]]) -> tuple[Path, tuple[tuple[str, Path], ...]]:
+    """Of one student's entries, what to grade: the files of their latest attempt, or their
+    folder of files (not their online text)."""
+    best = max(part.rank for _, part in parts)
+    kept = [(entry, part) for entry, part in parts if part.rank == best]
+    folders = [entry for entry, _ in kept if entry.is_dir()]
+    return (folders[0], ()) if folders else (kept[0][0], tuple((part.file, entry) for entry, part in kept))
 
 
 def readable(name: str) -> str:
@@ -118,7 +140,7 @@ def prepare(student: Student, scratch: Path) -> Intake:
     `scratch`; where a lesson file has a near-miss name, a copy under the right name."""
     search = Search()
     found = None
-    for tree in trees(student.path, scratch, search):
+    for tree in trees(handed_in(student, scratch, search), scratch, search):
         if (found := lesson_folder(tree)) is not None:
             break
     chosen = lesson_files(found, search.trees)
@@ -132,10 +154,34 @@ def prepare(student: Student, scratch: Path) -> Intake:
     return Intake(folder, tuple(search.notes))
 
 
-def trees(path: Path, scratch: Path, search: Search) -> Iterator[Path]:
+def handed_in(student: Student, scratch: Path, search: Search) -> list[Path]:
+    """Where to look: the student's folder or archive; for an LMS's flat files, a folder of
+    them under the names the student gave them, then their archives."""
+    if not student.files:
+        return [student.path]
+    folder = scratch / "handed-in"
+    folder.mkdir(parents=True)
+    for name, file in student.files:
+        if name and not is_archive(file) and Path(name).name == name not in {".", ".."}:
+            copied(file, folder / name, search)
+    return [folder, *(file for _, file in student.files if is_archive(file))]
+
+
+def copied(file: Path, target: Path, search: Search) -> None:
+    """A copy, read as load.py reads files (no link, no pipe, capped)."""
+    try:
+        data = read_file(file)
+    except Refused as refused:
+        search.notes.append(refused.note)
+        return
+    if data is not None:
+        target.write_bytes(data)
+
+
+def trees(paths: list[Path], scratch: Path, search: Search) -> Iterator[Path]:
     """The hand-in, then each archive in it unpacked (and the archives in those), each
     searched only while none before showed the lesson files."""
-    pending, unpacked = [path], 0
+    pending, unpacked = list(paths), 0
     while pending:
         path = pending.pop(0)
         if path.is_dir():
