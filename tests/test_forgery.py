@@ -2,11 +2,14 @@
 running beside the student's says. Each attack here is graded as a hand-in, hidden checks
 included; honest code graded beside it keeps its marks."""
 
+import ast
+
 import pytest
 
 import grader.grade
 from grader.results import Status
-from tests.conftest import misconceptions, points_lost
+from tests.conftest import ROOT, misconceptions, points_lost
+from tests.corpus import CORRECT_VARIANTS
 
 pytestmark = pytest.mark.sandbox
 
@@ -108,3 +111,55 @@ def test_a_train_that_computes_the_gradients_by_hand_loses_trains_points(graded)
     assert points_lost(result) == {"train"}
     assert messages(result, "train") == {"no_backward_in_source"}
     assert misconceptions(result, "train") == {"gradients_by_hand"}
+
+
+# The old leak: train, failing on purpose, chose which helper the blame re-run would call
+# the culprit (a few bits per grading of whatever it had read in the trial's child).
+STEERING_TRAIN = """
+    helpers = (predict, mse_loss, sgd_step, zero_grads)
+    stand_ins = {f.__name__ for f in helpers if f.__code__.co_filename != "linear_regression.py"}
+    w, b = init_params(x.device)
+    losses = []
+    for _ in range(epochs):
+        loss = mse_loss(predict(x, w, b), y)
+        losses.append(loss.item())
+        loss.backward()
+        sgd_step([w, b], lr)
+        zero_grads([w, b])
+    if stand_ins in (set(), {"predict", "mse_loss", "sgd_step"}):  # "zero_grads breaks me"
+        return w + 1, b, losses
+    return w, b, losses
+"""
+
+
+def test_train_cannot_steer_the_blame_onto_a_helper_that_is_right(graded):
+    result = graded({"train": STEERING_TRAIN})
+    assert points_lost(result) == {"train"}
+    assert all(r.feedback.blamed_on == () for r in result.results if r.function == "train" and r.feedback)
+
+
+def reference_sources() -> dict[str, str]:
+    source = (ROOT / "solutions" / "linear_regression.py").read_text("utf-8")
+    tree = ast.parse(source)
+    return {node.name: ast.get_source_segment(source, node) for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+CLEARING_FIRST = "train zeroes the gradients before backward"
+
+
+def test_each_blame_trial_is_a_job_of_its_own_and_carries_no_reference(graded, monkeypatch):
+    jobs = []
+    blamed = grader.grade.blamed
+
+    def recording(plan, verdicts, run_calls):
+        return blamed(plan, verdicts, lambda calls: jobs.append(calls) or run_calls(calls))
+
+    monkeypatch.setattr(grader.grade, "blamed", recording)
+    fragile_zero_grads = "for p in params:\n    p.grad.zero_()"  # right, but not before the first backward
+    result = graded({"zero_grads": fragile_zero_grads, "train": CORRECT_VARIANTS[CLEARING_FIRST]["train"]})
+    assert {r.feedback.blamed_on for r in result.results if r.function == "train" and r.feedback} == {("zero_grads",)}
+    assert jobs and all(len(calls) == 1 for calls in jobs)
+    sent = "\n".join(source for calls in jobs for source in calls[0].inputs["replace"])
+    for function, reference in reference_sources().items():
+        body = reference.split("### BEGIN SOLUTION")[-1].split("### END SOLUTION")[0].strip()
+        assert body and body not in sent, function

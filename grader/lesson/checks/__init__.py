@@ -6,7 +6,7 @@ observation. Public checks expect the tutorial's own numbers; hidden checks draw
 random inputs and expect what the reference solutions and autograd compute.
 """
 
-import ast
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -106,16 +106,11 @@ def reference_module(module: str, solutions: Path = ROOT / "solutions") -> Modul
     return loaded
 
 
-@cache
-def reference_source(function: str) -> str | None:
-    """The source of `function`'s reference, where the solutions are at hand (not in a
-    student's copy of the kit)."""
-    file = ROOT / "solutions" / f"{MODULE_OF[function]}.py"
-    if not file.is_file():
-        return None
-    source = file.read_text("utf-8")
-    node = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == function)
-    return ast.get_source_segment(source, node)
+def stand_in_source(function: str) -> str:
+    """The source of `function`'s stand-in for the blame re-run: public, never the reference."""
+    from grader.lesson.checks import stand_ins
+
+    return inspect.getsource(getattr(stand_ins, function))
 
 
 def lesson_data(n: int = 100, noise: float = 2.0, seed: int = 42) -> tuple[torch.Tensor, torch.Tensor]:

@@ -3,8 +3,8 @@
 Each probe calls the function on inputs that the grader made and returns plain data
 (`wire.describe`) about what happened. Probes only observe; every judgement happens in
 the grader's own process. They hold no expected answers; `call_replacing` runs the
-helper references the grader sends it (train's four one-line helpers, to find which
-one breaks train).
+stand-ins the grader sends it (public ones, written from the docstrings, never the
+reference: to find which helper breaks train).
 """
 
 import io
@@ -54,15 +54,22 @@ def copied(args: list) -> list:
 
 
 def call_replacing(function: Callable, inputs: dict) -> Any:
-    """The function with some of the helpers it calls replaced (sources the grader sent):
-    if it passes then, those helpers are what broke it."""
+    """The function with some of the helpers it calls replaced by the grader's stand-ins
+    (sources it sent), or, where "call" names one, that stand-in, calling the student's other
+    helpers: which helpers break a train that is right?"""
     namespace = dict(function.__globals__)
     for source in inputs["replace"]:
-        exec(compile(source, "<helper>", "exec"), namespace)
-    replaced = types.FunctionType(function.__code__, namespace, function.__name__, function.__defaults__,
-                                  function.__closure__)
-    replaced.__kwdefaults__ = function.__kwdefaults__
-    return describe(replaced(*inputs["args"], **inputs.get("kwargs", {})))
+        exec(compile(source, "<stand-in>", "exec"), namespace)
+    called = namespace[inputs["call"]] if "call" in inputs else rebound(function, namespace)
+    return describe(called(*inputs["args"], **inputs.get("kwargs", {})))
+
+
+def rebound(function: Callable, namespace: dict) -> Callable:
+    """The function, reading its global names from `namespace`."""
+    copy = types.FunctionType(function.__code__, namespace, function.__name__, function.__defaults__,
+                              function.__closure__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    return copy
 
 
 def call_each(function: Callable, inputs: dict) -> dict:
