@@ -44,15 +44,16 @@ RUN_LINE = re.compile(r"graded \d\d:\d\d:\d\d · (\d+)/10 · \d+\.\d\d s")
 
 
 @contextmanager
-def watcher(tmp_path: Path, lang: str = "en") -> Iterator[tuple[str, Path]]:
+def watcher(tmp_path: Path, lang: str = "en", pythonpath: str = "") -> Iterator[tuple[str, Path]]:
     """The watcher on a copy of the stubs whose autograd_basics.py prints TRICKY, in a real
-    120x60 terminal: yields the tmux session and the folder."""
+    120x60 terminal: yields the tmux session and the folder. `pythonpath`: a simulated system's."""
     work = tmp_path / "exercises"
     shutil.copytree(ROOT / "exercises", work)
     stubs = work / "autograd_basics.py"
     stubs.write_text(f"print({TRICKY!r})\n" + stubs.read_text("utf-8"), "utf-8")
     session = f"watch-{tmp_path.name}"
-    command = f"cd {ROOT} && {sys.executable} -m grader watch {work} --lang {lang}; echo EXITED $?; sleep 60"
+    environment = f"env PYTHONPATH={pythonpath} " if pythonpath else ""
+    command = f"cd {ROOT} && {environment}{sys.executable} -m grader watch {work} --lang {lang}; echo EXITED $?; sleep 60"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "60", command], check=True)
     try:
         yield session, work

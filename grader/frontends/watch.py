@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -28,7 +29,7 @@ from watchfiles import watch as changes
 from grader.grade import grade
 from grader.lesson import API, FUNCTIONS
 from grader.messages import hint, say
-from grader.report import function_feedback, function_points
+from grader.report import function_feedback, function_points, render
 from grader.report.student import done_functions, first_unfinished, printed_output
 from grader.results import Grade
 from grader.sandbox.host import Sandbox
@@ -96,7 +97,7 @@ class Watcher:
         parts = [*header(result, lang, self.graded_at), *current(result, lang, self.hint_levels, self.keys)]
         if self.listing:
             parts.append(Padding(function_list(result, lang), (1, 0, 0, 0)))
-        parts += [*student_output(result, lang), *footer(lang, self.keys)]
+        parts += [*student_output(result, lang), *footer(result, lang, self.keys)]
         self.console.print(Group(*parts))  # one write: the screen never shows half of it
 
 
@@ -154,22 +155,40 @@ def student_output(result: Grade, lang: str) -> list[RenderableType]:
     return [Rule(Text(say("student_output", lang))), Text(visible(printed_output(result.output, lang, OUTPUT_LINES)))]
 
 
-def footer(lang: str, keys: bool) -> list[RenderableType]:
-    lines = [f"\n{say('watching', lang)}", *([say("watch_keys", lang)] if keys else [])]
+def footer(result: Grade, lang: str, keys: bool) -> list[RenderableType]:
+    """What the watcher waits for, its keys, and the notices for the student (a self-check, a
+    file's encoding), never those about the grading host."""
+    notices = [render(notice, lang) for notice in result.for_student().notices]
+    lines = [f"\n{say('watching', lang)}", *([say("watch_keys", lang)] if keys else []), *notices]
     return [Text(line, style="dim") for line in lines]
 
 
 @contextmanager
 def key_presses() -> Iterator[Callable[[], str] | None]:
     """A function that returns what was typed since its last call, without waiting for it;
-    None where stdin is not a terminal. The terminal is in cbreak mode meanwhile (each key
-    arrives at once, unechoed; Ctrl-C still interrupts) and restored after."""
-    if sys.platform == "win32" or not sys.stdin.isatty():
+    None where stdin is not a terminal, or the system offers no way to read keys one by one.
+    Windows' console gives them through msvcrt; a POSIX terminal is put in cbreak mode meanwhile
+    (each key arrives at once, unechoed; Ctrl-C still interrupts) and restored after."""
+    if not sys.stdin.isatty():
         yield None
         return
-    import termios
-    import tty
+    try:
+        import msvcrt
+    except ImportError:
+        with terminal_keys() as typed:
+            yield typed
+        return
+    yield lambda: console_typed(msvcrt)
 
+
+@contextmanager
+def terminal_keys() -> Iterator[Callable[[], str] | None]:
+    try:
+        import termios
+        import tty
+    except ImportError:
+        yield None
+        return
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     tty.setcbreak(fd)
@@ -177,6 +196,13 @@ def key_presses() -> Iterator[Callable[[], str] | None]:
         yield lambda: typed(fd)
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def console_typed(msvcrt: ModuleType) -> str:
+    text = ""
+    while msvcrt.kbhit():
+        text += msvcrt.getwch()
+    return text
 
 
 def typed(fd: int) -> str:

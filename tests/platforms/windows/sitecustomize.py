@@ -2,7 +2,8 @@
 PYTHONPATH, it takes away what macOS lacks too (../macos), and what only POSIX systems have:
 fork and sessions, uids, the resource, fcntl, termios, pwd and grp modules, a C library
 reachable as CDLL(None), and select on anything but sockets. Not taken away, because
-Linux's own subprocess and multiprocessing need them here: signal.SIGKILL and os.WIF*."""
+Linux's own subprocess and multiprocessing need them here, signal.SIGKILL and os.WIF*, nor
+os.getuid and the like, which libraries built for Linux (platformdirs) import by name."""
 
 import ctypes
 import importlib.util
@@ -18,8 +19,8 @@ assert spec is not None and spec.loader is not None
 macos = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(macos)
 
-POSIX_ONLY_CALLS = ("fork", "forkpty", "setsid", "killpg", "getpgid", "setpgid", "getuid", "geteuid", "getgid",
-                    "getegid", "setresuid", "setresgid", "setgroups", "readv", "sysconf")
+POSIX_ONLY_CALLS = ("fork", "forkpty", "setsid", "killpg", "getpgid", "setpgid", "setresuid", "setresgid", "setgroups",
+                    "readv", "sysconf")
 POSIX_ONLY_MODULES = ("resource", "fcntl", "termios", "tty", "pty", "pwd", "grp")
 
 macos.take_away(POSIX_ONLY_CALLS, POSIX_ONLY_MODULES, ())
