@@ -71,6 +71,15 @@ def test_shards_graded_with_different_seeds_are_refused_unless_allowed(graded, t
     assert run_grader("merge", *folders, "--out", str(tmp_path / "m"), "--mixed-seeds").returncode == 0
 
 
+def test_shards_graded_with_different_checks_are_refused(graded, tmp_path):
+    first, other = shards(graded, tmp_path, "shard1", "shard2")
+    for results in Path(other).glob("*/results.json"):  # as a kit with other points left them
+        data = json.loads(results.read_text())
+        data["extra_data"]["graded_from"]["checks"] = "an older kit's"
+        results.write_text(json.dumps(data | {"max_score": data["max_score"] + 2}))
+    assert "different checks or points" in refused(run_grader("merge", first, other, "--out", str(tmp_path / "m")))
+
+
 def test_a_student_graded_differently_twice_is_refused_unless_the_newest_is_kept(graded, tmp_path):
     first, other = shards(graded, tmp_path, "shard1", "shard2")
     name = next(p.parent.name for p in Path(first).glob("*/results.json"))
@@ -80,7 +89,7 @@ def test_a_student_graded_differently_twice_is_refused_unless_the_newest_is_kept
     results.write_text(json.dumps(data | {"score": data["score"] - 1}))
     assert "--keep-newest" in refused(run_grader("merge", first, other, "--out", str(tmp_path / "m")))
     assert run_grader("merge", first, other, "--out", str(tmp_path / "m"), "--keep-newest").returncode == 0
-    assert float(grades(tmp_path / "m")[name]["score"]) == data["score"] - 1
+    assert float(grades(tmp_path / "m")[data["extra_data"]["student"]]["score"]) == data["score"] - 1
 
 
 ROSTER = """\ufefffolder,name,id,sis_id,email,section

@@ -43,6 +43,7 @@ def merge(folders: list[Path], out: Path, lang: str, choices: Choices = Choices(
         raise UsageError(say("merge_empty", lang, folders=", ".join(map(str, folders))))
     chosen = chosen_records(found, out, lang, choices)
     check_seeds(chosen, lang, choices)
+    check_points(chosen, lang)
     records = [copied(record, out) for record in chosen]
     return records, *write_class_outputs(records, out, lang, roster)
 
@@ -76,6 +77,15 @@ def check_seeds(records: list[StudentRecord], lang: str, choices: Choices) -> No
     seeds = sorted({r.seed for r in records if r.standing is Standing.GRADED and r.seed is not None})
     if len(seeds) > 1 and not choices.mixed_seeds:
         raise UsageError(say("merge_mixed_seeds", lang, seeds=", ".join(map(str, seeds))))
+
+
+def check_points(records: list[StudentRecord], lang: str) -> None:
+    """One class, one set of checks: else grades.csv would hold scores out of different maxima."""
+    graded = [r for r in records if r.standing is Standing.GRADED]
+    maxima = sorted({r.max_score for r in graded})
+    kits = {r.graded_from.checks for r in graded if r.graded_from is not None}
+    if len(maxima) > 1 or len(kits) > 1:
+        raise UsageError(say("merge_mixed_checks", lang, maxima=", ".join(f"{m:g}" for m in maxima)))
 
 
 def copied(record: StudentRecord, out: Path) -> StudentRecord:
