@@ -70,11 +70,14 @@ def test_the_probe_says_why_a_blocked_bubblewrap_is_not_used(tmp_path, monkeypat
         isolation_available()
 
 
-def test_a_blocked_bubblewrap_falls_back_and_says_why(tmp_path):
-    run = check(with_fake_bwrap(tmp_path / "bin"))
+def test_a_blocked_bubblewrap_falls_back_and_says_why_to_the_instructor_only(tmp_path):
+    environment = with_fake_bwrap(tmp_path / "bin")
+    run = check(environment, "--hidden")
     assert run.returncode == 0, run.stdout + run.stderr  # graded in full, in the fallback
     assert "no bubblewrap (bwrap: setting up uid map: Permission denied)" in " ".join(run.stdout.split())
     assert "Traceback" not in run.stderr
+    students = check(environment)  # a student's own check says nothing of the host
+    assert students.returncode == 0 and "bubblewrap" not in students.stdout and "Threat model" not in students.stdout
 
 
 def test_asking_for_a_blocked_bubblewrap_is_one_sentence_and_exit_2(tmp_path):
@@ -89,7 +92,7 @@ def test_a_missing_bubblewrap_falls_back_and_says_so(tmp_path):
     python = tmp_path / "bin" / "python"
     python.symlink_to(sys.executable)
     environment = {**os.environ, "PATH": str(tmp_path / "bin"), "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
-    run = check(environment)
+    run = check(environment, "--hidden")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "no bubblewrap (bwrap is not installed)" in " ".join(run.stdout.split())
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.messages import explain, say
+from grader.messages import explain
 from grader.sandbox.child.host_os import zygote_possible
 from tests.conftest import ROOT, write_submission
 from tests.test_student_loop import needs_tmux, screen, wait_for, watcher

@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 
+from grader import ROOT
 from grader.sandbox import frames, wire
 from grader.sandbox.records import CHILD_TAG, OUTPUT_TAG, ZYGOTE_TAG, ErrorKind
 from grader.sandbox.spawn import worker_environment
@@ -36,7 +37,7 @@ class Spawned:
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "grader.sandbox.child.portable"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self.log, env=worker_environment(), **own_process_group(),
+            stderr=self.log, env=worker_environment(), cwd=ROOT, **own_process_group(),
         )
         self.frames: queue.Queue[bytes] = queue.Queue()
         self.submission: str | None = None

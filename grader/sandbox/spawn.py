@@ -179,7 +179,7 @@ def spawn_zygote(wrapper: list[str]) -> Zygote:
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=worker_environment(),
-        start_new_session=True,
+        start_new_session=True, cwd=ROOT,  # not the grader's folder: it would come first on sys.path
     )
     return Zygote(process, log)
 
