@@ -11,6 +11,7 @@ from pathlib import Path
 
 from grader.instructor.deploy import gradescope, prairielearn, read_options
 from grader.instructor.student_results import write_json
+from grader.sandbox.spawn import IsolationError, require_containment
 from grader.terminal import visible
 
 PLATFORMS = {"gradescope": gradescope.grade_submission, "prairielearn": prairielearn.grade_submission}
@@ -21,7 +22,13 @@ def main(argv: list[str]) -> int:
     target = root / "results" / "results.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)
-    results, printed = PLATFORMS[platform](root, read_options())
+    options = read_options()
+    try:
+        require_containment(options.lang)
+    except IsolationError as error:  # no results: the platform says the grading failed, and its log why
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    results, printed = PLATFORMS[platform](root, options)
     print(visible(printed))  # a log an instructor may read in a terminal
     write_json(target, results)
     return 0
