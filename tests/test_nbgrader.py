@@ -2,6 +2,7 @@
 solutions or hidden tests, autograded with the same points as the kit's own grader, fed
 back with the hint, and read back from the sqlite gradebook with nbgrader's API."""
 
+import csv
 import json
 import os
 import re
@@ -123,20 +124,45 @@ def test_the_feedback_shows_the_hint(course):
     assert "Hint:" in html and "in place" in html
 
 
-def test_batch_writes_its_scores_into_the_gradebook(course, tmp_path):
+def manual_grade_flags(course: Path) -> dict[tuple[str, str, str], bool]:
+    """needs_manual_grade of every grade in the gradebook, by student, notebook and cell."""
+    with nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return {(student, notebook.name, grade.name): grade.needs_manual_grade for student in STUDENTS
+                for notebook in gradebook.find_submission(ASSIGNMENT, student).notebooks for grade in notebook.grades}
+
+
+HANDED_IN = "2026-12-01 09:30:00.000000 UTC"  # as nbgrader's collect writes timestamp.txt
+
+
+def test_batch_writes_its_scores_into_the_gradebook_as_nbgraders_autograde_does(course, tmp_path):
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import parse_utc
+
     copy = shutil.copytree(course, tmp_path / "course", ignore=shutil.ignore_patterns("autograded", "feedback"))
+    autograded_flags = manual_grade_flags(copy)
     with nbgrader_api.Gradebook(f"sqlite:///{copy / 'gradebook.db'}") as gradebook:
         for student in STUDENTS:
             gradebook.remove_submission(ASSIGNMENT, student)
+            (copy / "submitted" / student / ASSIGNMENT / "timestamp.txt").write_text(HANDED_IN)
     out = tmp_path / "out"
     command = [sys.executable, "-m", "grader", "batch", str(copy), "--out", str(out), "--seed", "0",
                "--nbgrader-course", str(copy), "--lang", "en"]
     run = subprocess.run(command, cwd=ROOT, env=environment(), capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
+    assert "Warning" not in run.stderr + run.stdout  # SQLAlchemy's, nbformat's: not the instructor's to act on
     with nbgrader_api.Gradebook(f"sqlite:///{copy / 'gradebook.db'}") as gradebook:
         for student in STUDENTS:
             results = json.loads((out / student / "results.json").read_text())
-            assert gradebook.find_submission(ASSIGNMENT, student).score == pytest.approx(results["score"])
+            submission = gradebook.find_submission(ASSIGNMENT, student)
+            assert submission.score == pytest.approx(results["score"])
+            assert submission.timestamp == parse_utc(HANDED_IN)  # late penalties and export need it
+    assert manual_grade_flags(copy) == autograded_flags and not any(autograded_flags.values())
+    api = NbGraderAPI(CourseDirectory(root=str(copy)))
+    assert api.get_autograded_students(ASSIGNMENT) == set(STUDENTS)  # formgrader: autograded, not "needs autograding"
+    nbgrader(copy, "export")
+    with (copy / "grades.csv").open() as handle:
+        assert {row["timestamp"] for row in csv.DictReader(handle)} == {str(parse_utc(HANDED_IN))}
     nbgrader(copy, "generate_feedback", ASSIGNMENT)  # from the notebooks batch wrote in autograded/
     page = (copy / "feedback" / "sgd_step-rebinds-p" / ASSIGNMENT / "linear_regression.html").read_text()
     assert "in place" in page and "passed" in page

@@ -2,14 +2,16 @@
 autograded scores of the course's test cells, so formgrader shows them, and write the
 autograded notebooks `nbgrader generate_feedback` reads (autograded.py)."""
 
+from datetime import datetime
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.utils import parse_utc
 
 from grader.instructor.intake import Standing
 from grader.instructor.records import StudentRecord, read_folder
 from grader.lesson import MODULE_OF
-from grader.load import UsageError
+from grader.load import Refused, UsageError, read_file
 from grader.messages import say
 
 
@@ -35,7 +37,7 @@ def record_in_gradebook(out: Path, course: Path, assignment: str, lang: str) -> 
     students = [r for r in read_folder(out) if r.standing is Standing.GRADED]
     with opened(course) as gradebook:
         for student in students:
-            record_student(gradebook, assignment, student)
+            record_student(gradebook, course, assignment, student)
     for student in students:
         write_autograded(course, assignment, student, lang)
     return len(students)
@@ -52,14 +54,25 @@ def check_scores(student: StudentRecord) -> dict[str, float]:
     return scores
 
 
-def record_student(gradebook: Gradebook, assignment: str, student: StudentRecord) -> None:
+def record_student(gradebook: Gradebook, course: Path, assignment: str, student: StudentRecord) -> None:
+    """As `nbgrader autograde` records a submission: its time handed in (formgrader shows it
+    autograded when that matches timestamp.txt; late penalties need it) and each test cell's
+    score, a manual grade asked for only where a grader already gave one."""
     name = student.folder  # nbgrader knows the student by the folder's name
     gradebook.update_or_create_student(name)
-    try:
-        gradebook.find_submission(assignment, name)
-    except MissingEntry:
-        gradebook.add_submission(assignment, name)
+    gradebook.update_or_create_submission(assignment, name, timestamp=handed_in_at(course, assignment, name))
     for cell, score in check_scores(student).items():
         function = cell.removeprefix("test-").rsplit("-", 1)[0]
-        gradebook.find_grade(cell, MODULE_OF[function], assignment, name).auto_score = score
+        grade = gradebook.find_grade(cell, MODULE_OF[function], assignment, name)
+        grade.auto_score = score
+        grade.needs_manual_grade = grade.manual_score is not None
     gradebook.db.commit()
+
+
+def handed_in_at(course: Path, assignment: str, student: str) -> datetime | None:
+    """submitted/<student>/<assignment>/timestamp.txt, as nbgrader reads it; None where there is none."""
+    try:
+        data = read_file(course / "submitted" / student / assignment / "timestamp.txt")
+        return None if not data or not data.strip() else parse_utc(data.decode("utf-8", "replace").strip())
+    except (Refused, ValueError, OverflowError):
+        return None
