@@ -22,6 +22,7 @@ import time
 
 from grader import ROOT
 from grader.sandbox import frames, wire
+from grader.sandbox.child.host_os import CallBudget
 from grader.sandbox.records import CHILD_TAG, OUTPUT_TAG, ZYGOTE_TAG, ErrorKind
 from grader.sandbox.spawn import worker_environment
 
@@ -98,16 +99,19 @@ class Spawned:
 class Job:
     """The job in flight: its limits, and what it printed so far."""
 
-    def __init__(self, limits: dict) -> None:
-        self.call_seconds, self.output_limit = limits["call_seconds"], limits["output_bytes"]
+    def __init__(self, limits: dict, pid: int) -> None:
+        self.output_limit = limits["output_bytes"]
         self.job_deadline = time.monotonic() + limits["job_seconds"]
-        self.call_deadline = time.monotonic() + self.call_seconds
+        self.call = CallBudget(pid, limits["call_seconds"])
         self.printed = 0
         self.kept = 0
 
     @property
-    def deadline(self) -> float:
-        return min(self.job_deadline, self.call_deadline)
+    def next_look(self) -> float:
+        return min(self.job_deadline, self.call.next_look())
+
+    def out_of_time(self) -> bool:
+        return time.monotonic() >= self.job_deadline or self.call.spent()
 
     def output(self, frame: bytes) -> bytes | None:
         """The output frame to pass on (its head only, past wire.OUTPUT_KEEP nothing), counted."""
@@ -132,10 +136,10 @@ class PortableWorker:
             self.switched = self.switched or self.current.submission is not None
             self.current.kill()
             self.current, self.spare = self.spare or Spawned(), None
-        self.job = Job(order["limits"])
         if not self.current.ready and not self.current.wait_ready():
             raise BrokenPipeError("the portable worker did not start")  # the host starts afresh
         self.current.submission = order["submission"]
+        self.job = Job(order["limits"], self.current.process.pid)
         self.current.start_job(order, job)
 
     def next_frame(self, deadline: float) -> bytes | None:
@@ -144,9 +148,13 @@ class PortableWorker:
                 frame = self.current.next_frame(deadline)
                 self.current.ready = frame is not None and frame.startswith(ZYGOTE_TAG)
                 return frame or None
-            frame = self.current.next_frame(min(deadline, self.job.deadline))
+            frame = self.current.next_frame(min(deadline, self.job.next_look))
             if frame is None:
-                return None if time.monotonic() >= deadline else self.end(ErrorKind.TIMEOUT)
+                if time.monotonic() >= deadline:
+                    return None
+                if self.job.out_of_time():
+                    return self.end(ErrorKind.TIMEOUT)
+                continue
             if frame is CLOSED or not frame:
                 return self.end(*self.current.ended(self.job.job_deadline))
             if frame.startswith(ZYGOTE_TAG):  # the job is done: only its timing is taken from the worker
@@ -158,7 +166,7 @@ class PortableWorker:
                     return passed
                 continue
             if frame.startswith(CHILD_TAG):
-                self.job.call_deadline = time.monotonic() + self.job.call_seconds
+                self.job.call.restart()
             return frame
 
     def end(self, reason: ErrorKind | None, signal_name: str = "") -> bytes:

@@ -111,7 +111,7 @@ def supervise(order: dict, job: mmap.mmap, channel_in: int, channel_out: int) ->
     wipe(job, size)
     os.close(events_w)
     os.close(output_w)
-    forward = Forwarder(events_r, output_r, channel_out, order["limits"], workdir)
+    forward = Forwarder(events_r, output_r, channel_out, order["limits"], workdir, pid)
     reason = forward.until_done()
     kill_group(pid)
     _, status = os.waitpid(pid, 0)
@@ -160,11 +160,11 @@ class Forwarder:
     """Passes a child's frames and output on to the grader until the child ends or a limit
     is reached, splicing the bytes through without reading them."""
 
-    def __init__(self, events_r: int, output_r: int, channel_out: int, limits: dict, workdir: str) -> None:
+    def __init__(self, events_r: int, output_r: int, channel_out: int, limits: dict, workdir: str, pid: int) -> None:
         self.events_r, self.output_r, self.channel_out, self.workdir = events_r, output_r, channel_out, workdir
-        self.call_seconds, self.output_limit = limits["call_seconds"], limits["output_bytes"]
+        self.output_limit = limits["output_bytes"]
         self.job_deadline = time.monotonic() + limits["job_seconds"]
-        self.call_deadline = time.monotonic() + self.call_seconds
+        self.call = host_os.CallBudget(pid, limits["call_seconds"])
         self.header, self.pending = b"", 0  # of the child's frame being passed on
         self.printed = 0
         self.disk_checked = 0.0
@@ -176,14 +176,14 @@ class Forwarder:
         """None if the child closed its events pipe itself, else why it was stopped."""
         open_fds = {self.events_r, self.output_r}
         while self.events_r in open_fds:
-            remaining = min(self.job_deadline, self.call_deadline) - time.monotonic()
-            if remaining <= 0:
+            remaining = min(self.job_deadline, self.call.next_look()) - time.monotonic()
+            if time.monotonic() >= self.job_deadline or self.call.spent():
                 return self.stop(ErrorKind.TIMEOUT)
             if time.monotonic() >= self.disk_checked + DISK_CHECK_SECONDS:
                 self.disk_checked = time.monotonic()
                 if over_disk_limit(self.workdir):
                     return self.stop(ErrorKind.DISK_LIMIT)
-            remaining = min(remaining, DISK_CHECK_SECONDS)
+            remaining = max(0.0, min(remaining, DISK_CHECK_SECONDS))
             # Output goes in frames of its own: never in the middle of a frame being passed on.
             watched = [self.events_r] if self.pending else list(open_fds)
             for fd in select.select(watched, [], [], remaining)[0]:
@@ -216,7 +216,7 @@ class Forwarder:
                 raise EOFError
             self.pending -= moved
         if self.pending == 0:  # a whole frame: the call is making progress
-            self.call_deadline = time.monotonic() + self.call_seconds
+            self.call.restart()
         return None
 
     def output(self) -> ErrorKind | None:
