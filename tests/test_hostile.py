@@ -103,10 +103,10 @@ def test_a_tensor_subclass_is_not_a_tensor(graded):
 
 @needs_bubblewrap
 def test_the_solutions_cannot_be_read(graded):
+    # (no exec: running code from a string is refused on the source by itself)
     thief = f"""
-        namespace = {{}}
-        exec(open({str(ROOT / "solutions" / "autograd_basics.py")!r}).read(), namespace)
-        return namespace["quadratic_grad"](x)
+        answer = open({str(ROOT / "solutions" / "autograd_basics.py")!r}).read()
+        return torch.as_tensor(2 * x + 3.0) if "def quadratic_grad" in answer else None
     """
     result = graded({"quadratic_grad": thief})
     assert points_lost(result) == {"quadratic_grad"}

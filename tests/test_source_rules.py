@@ -150,6 +150,8 @@ def test_the_reported_attack_scores_as_the_same_code_spelled_out(graded):
     "import importlib\n_mod = importlib.import_module('gra' + 'der')\n",
     "import sys\n_modules = getattr(sys, 'mod' + 'ules')\n",
     "exec('import gra' + 'der')\n",
+    "import types\n_run = types.FunctionType(compile('import gra' + 'der', 's', 'exec'), {})\n",
+    "import ctypes\n",
 ])
 def test_reaching_the_grader_without_an_import_statement_counts_as_importing_it(graded, reach):
     result = graded(preambles={"linear_regression": reach})

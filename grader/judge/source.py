@@ -17,11 +17,12 @@ AUTOGRAD = {"backward", "autograd", "enable_grad", "set_grad_enabled", "requires
 OFF_LIMITS = ("grader", "solutions")
 # What reaches another module's objects without naming it in an import: the module table,
 # the garbage collector's object lists, the frames of the callers, code hidden in strings.
-REACHING_MODULES = {"gc", "inspect"}
+REACHING_MODULES = {"gc", "inspect", "ctypes", "runpy"}
 REACHING_NAMES = {
     "modules", "_getframe", "currentframe", "f_back", "f_globals", "f_locals", "f_builtins", "tb_frame",
     "gi_frame", "cr_frame", "ag_frame", "__globals__", "__dict__", "__builtins__", "__subclasses__",
-    "get_objects", "get_referrers", "get_referents", "vars", "exec", "eval", "__import__",
+    "get_objects", "get_referrers", "get_referents", "vars", "exec", "eval", "compile", "FunctionType",
+    "CodeType", "__import__",
 }
 COMPUTED_NAME_TAKERS = {"getattr", "setattr", "delattr", "hasattr", "import_module"}
 # The misconception each autograd exercise's missing backward points to.
