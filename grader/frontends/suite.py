@@ -8,6 +8,7 @@ from grader.load import UsageError
 from grader.messages import default_language
 from grader.report import render
 from grader.results import CheckResult, Status
+from grader.terminal import visible
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -42,4 +43,4 @@ def test_check(check: Check, device: str, grading: dict, pytestconfig: pytest.Co
     result = grading[(check.function, check.claim, device)]
     if result.status is not Status.PASS:
         lang = pytestconfig.getoption("grader_lang") or default_language()
-        pytest.fail(f"{result.status.value}: {render(result.feedback, lang)}", pytrace=False)
+        pytest.fail(f"{result.status.value}: {visible(render(result.feedback, lang))}", pytrace=False)
