@@ -7,8 +7,9 @@ import ast
 import pytest
 
 import grader.grade
+from grader.grade import grade
 from grader.results import Status
-from tests.conftest import ROOT, misconceptions, points_lost
+from tests.conftest import NONE, ROOT, SEED, misconceptions, points_lost, write_submission
 from tests.corpus import CORRECT_VARIANTS
 
 pytestmark = pytest.mark.sandbox
@@ -65,11 +66,23 @@ def test_the_gradients_are_the_evidence_even_where_the_source_rules_miss_the_swa
         assert {r.feedback.message for r in checks} <= {"wrong_backward_grads", "wrong_loss_grad"}
 
 
-def test_honest_code_beside_the_swapped_probe_keeps_its_graph_checks(graded, monkeypatch):
-    """The forged probe says ones; the honest graph gives the cotangent's gradients, which differ."""
-    monkeypatch.setattr(grader.grade, "source_findings", lambda sources: {})
-    honest = graded()
-    assert points_lost(honest) == set()
+@pytest.fixture
+def graded_at_each_level(tmp_path, isolated):
+    """Grade hand-ins one after another in one sandbox, with bubblewrap and without it."""
+
+    def run(name, bodies=NONE, preambles=NONE):
+        folder = write_submission(tmp_path / name, bodies, preambles)
+        return grade(folder, hidden=True, seed=SEED, sandbox=isolated)
+
+    return run
+
+
+def test_the_swapped_probe_gains_nothing_at_each_level_and_honest_code_beside_it_keeps_its_marks(
+        graded_at_each_level, monkeypatch):
+    monkeypatch.setattr(grader.grade, "source_findings", lambda sources: {})  # the evidence alone
+    forged = graded_at_each_level("forger", CUT_FROM_THE_GRAPH, {"linear_regression": PROBE_SWAP})
+    assert all(r.status is Status.FAIL for f in ("predict", "mse_loss") for r in graph_results(forged, f))
+    assert points_lost(graded_at_each_level("honest")) == set()
 
 
 def test_an_sgd_step_that_replaces_the_lists_items_is_not_in_place(graded):
@@ -132,8 +145,8 @@ STEERING_TRAIN = """
 """
 
 
-def test_train_cannot_steer_the_blame_onto_a_helper_that_is_right(graded):
-    result = graded({"train": STEERING_TRAIN})
+def test_train_cannot_steer_the_blame_onto_a_helper_that_is_right(graded_at_each_level):
+    result = graded_at_each_level("steering", {"train": STEERING_TRAIN})
     assert points_lost(result) == {"train"}
     assert all(r.feedback.blamed_on == () for r in result.results if r.function == "train" and r.feedback)
 
