@@ -16,6 +16,7 @@ from grader.frontends.console import readable_everywhere
 from grader.lesson import FUNCTIONS
 from grader.load import UsageError
 from grader.messages import LANGUAGES, default_language
+from grader.sandbox.child.host_os import CALL_SECONDS, WALL_FACTOR
 from grader.sandbox.spawn import ISOLATION_LEVELS, IsolationError
 from grader.terminal import visible
 
@@ -51,6 +52,23 @@ def with_lang(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return command
 
 
+def with_limits(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    command.add_argument("--call-seconds", type=positive_seconds, default=CALL_SECONDS, metavar="SECONDS",
+                         help=f"CPU time one call of a student's function may use (default: {CALL_SECONDS:g}; "
+                         f"code that sleeps is stopped after {WALL_FACTOR} times as long)")
+    return command
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 3600")
+    return seconds
+
+
 def with_isolation(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
     command.add_argument("--isolation", choices=ISOLATION_LEVELS, help="bwrap, process, portable, or auto: "
                          "bubblewrap where it can start, then process (Linux), then portable (default: "
@@ -59,14 +77,16 @@ def with_isolation(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def student_commands(commands: argparse._SubParsersAction) -> None:
-    check = with_isolation(with_lang(commands.add_parser("check", help="grade the two lesson modules in a folder")))
+    check = with_limits(with_isolation(with_lang(commands.add_parser(
+        "check", help="grade the two lesson modules in a folder"))))
     check.add_argument("path", nargs="?", type=Path, default=Path("exercises"))
     check.add_argument("--hidden", action="store_true", help="add the hidden checks (instructors, CI)")
     check.add_argument("--json", type=Path, metavar="FILE", help="write Gradescope's results.json")
     check.add_argument("--seed", type=int, help="replay the random inputs of an earlier run")
     check.add_argument("--only", choices=FUNCTIONS, metavar="FUNCTION", help="grade one function")
     check.add_argument("--html", type=Path, metavar="FILE", help="write a feedback page with your plots")
-    watch = with_isolation(with_lang(commands.add_parser("watch", help="grade, then grade again whenever you save")))
+    watch = with_limits(with_isolation(with_lang(commands.add_parser(
+        "watch", help="grade, then grade again whenever you save"))))
     watch.add_argument("path", nargs="?", type=Path, default=Path("exercises"))
     hint = with_lang(commands.add_parser("hint", help="a hint for one function, giving away more at each level"))
     hint.add_argument("function", nargs="?", choices=FUNCTIONS, metavar="FUNCTION",
@@ -158,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def early_sandbox(path: Path) -> "Sandbox":
+def early_sandbox(path: Path, call_seconds: float = CALL_SECONDS) -> "Sandbox":
     """Check the folder (a usage error before any work), then start the worker: it imports
     torch while this process imports it too."""
     from grader.load import load_submission
@@ -166,16 +186,16 @@ def early_sandbox(path: Path) -> "Sandbox":
 
     load_submission(path)
     worker = spawn_worker()
-    from grader.sandbox.host import Sandbox
+    from grader.sandbox.host import Limits, Sandbox
 
-    return Sandbox(zygote=worker)
+    return Sandbox(limits=Limits(call_seconds=call_seconds), zygote=worker)
 
 
 def check(arguments: argparse.Namespace) -> int:
     for output in (arguments.json, arguments.html):
         if output is not None and not output.parent.is_dir():
             raise UsageError(f"cannot write {output}: the folder {output.parent} does not exist.")
-    with early_sandbox(arguments.path) as sandbox:
+    with early_sandbox(arguments.path, arguments.call_seconds) as sandbox:
         from grader.grade import grade
         from grader.report.gradescope import write_gradescope
         from grader.report.table import print_table
@@ -194,7 +214,7 @@ def check(arguments: argparse.Namespace) -> int:
 
 
 def watch(arguments: argparse.Namespace) -> int:
-    with early_sandbox(arguments.path) as sandbox:
+    with early_sandbox(arguments.path, arguments.call_seconds) as sandbox:
         from grader.frontends.watch import watch as watch_and_grade
         from grader.messages import say
 

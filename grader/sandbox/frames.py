@@ -6,6 +6,9 @@ import os
 import struct
 
 HEADER = struct.Struct(">I")
+# The zygote (or the portable worker) tags each frame it sends: its own events, a frame its
+# child sent, or what its child printed.
+ZYGOTE_TAG, CHILD_TAG, OUTPUT_TAG = b"Z", b"C", b"O"
 # The biggest legitimate frame is a job: two sources of at most 1 MiB each
 # (load.MAX_SOURCE_BYTES), which JSON's \u escapes can grow to 12 MiB at the very worst,
 # plus the checks' inputs (tens of KB). An observation is at most a few hundred KB. So

@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from grader.sandbox import events, wire
-from grader.sandbox.child.host_os import not_dumpable
+from grader.sandbox.child.host_os import CALL_SECONDS, not_dumpable
 from grader.sandbox.events import End, Loading, Result
 from grader.sandbox.records import Call, CallError, ErrorKind, Outcome
 from grader.sandbox.spawn import Worker, spawn_worker
@@ -23,7 +23,8 @@ CUT = "\n[… output truncated]"
 
 @dataclass(frozen=True)
 class Limits:
-    call_seconds: float = 5.0
+    call_seconds: float = CALL_SECONDS
+    """the CPU time one call may use (sandbox/child/host_os.CallBudget)"""
     job_seconds: float = 120.0
     memory_bytes: int = 2**30
     output_bytes: int = 2**20

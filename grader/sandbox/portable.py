@@ -19,12 +19,18 @@ import sys
 import tempfile
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from grader import ROOT
-from grader.sandbox import frames, wire
+from grader.sandbox import frames
 from grader.sandbox.child.host_os import CallBudget
-from grader.sandbox.records import CHILD_TAG, OUTPUT_TAG, ZYGOTE_TAG, ErrorKind
+from grader.sandbox.frames import CHILD_TAG, OUTPUT_TAG, ZYGOTE_TAG
 from grader.sandbox.spawn import worker_environment
+
+# wire and records import torch: this module starts the worker before the grader imports it
+# (the two imports then overlap), so they are imported where a job needs them.
+if TYPE_CHECKING:
+    from grader.sandbox.records import ErrorKind
 
 START_SECONDS = 120.0
 # What ends a worker's frames: it closed its channel (it died), or sent more than a frame may hold.
@@ -70,12 +76,16 @@ class Spawned:
         return self.ready
 
     def start_job(self, order: dict, job: bytes) -> None:
+        from grader.sandbox import wire
+
         assert self.process.stdin is not None
         for payload in (wire.encode(order), job):
             frames.write_all(self.process.stdin.fileno(), frames.frame(payload))
 
-    def ended(self, deadline: float) -> tuple[ErrorKind | None, str]:
+    def ended(self, deadline: float) -> "tuple[ErrorKind | None, str]":
         """How the worker ended, once its channel closed: waited for until `deadline`, then killed."""
+        from grader.sandbox.records import ErrorKind
+
         try:
             self.process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -115,6 +125,8 @@ class Job:
 
     def output(self, frame: bytes) -> bytes | None:
         """The output frame to pass on (its head only, past wire.OUTPUT_KEEP nothing), counted."""
+        from grader.sandbox import wire
+
         data = frame[len(OUTPUT_TAG):]
         self.printed += len(data)
         kept, self.kept = self.kept, min(wire.OUTPUT_KEEP, self.kept + len(data))
@@ -143,6 +155,8 @@ class PortableWorker:
         self.current.start_job(order, job)
 
     def next_frame(self, deadline: float) -> bytes | None:
+        from grader.sandbox.records import ErrorKind
+
         while True:
             if self.job is None:  # before any job: the first worker's ready
                 frame = self.current.next_frame(deadline)
@@ -169,8 +183,10 @@ class PortableWorker:
                 self.job.call.restart()
             return frame
 
-    def end(self, reason: ErrorKind | None, signal_name: str = "") -> bytes:
+    def end(self, reason: "ErrorKind | None", signal_name: str = "") -> bytes:
         """The end-of-job frame; a worker stopped by a limit, or ended, is replaced."""
+        from grader.sandbox import wire
+
         assert self.job is not None
         printed, self.job = self.job.printed, None
         if reason is not None or self.current.process.poll() is not None:
@@ -209,9 +225,11 @@ def kill_tree(process: subprocess.Popen[bytes]) -> None:
     process.kill()
 
 
-def exit_reason(returncode: int) -> tuple[ErrorKind | None, str]:
+def exit_reason(returncode: int) -> "tuple[ErrorKind | None, str]":
     """How a worker that ended by itself ended: None if it exited, else a kind and the signal
     (a negative code on POSIX; on Windows, an NTSTATUS code such as 0xC0000005, an access violation)."""
+    from grader.sandbox.records import ErrorKind
+
     if returncode < 0:
         number = -returncode
         if number == getattr(signal, "SIGKILL", None):

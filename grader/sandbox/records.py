@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from grader.sandbox.frames import CHILD_TAG, OUTPUT_TAG, ZYGOTE_TAG  # noqa: F401  (the protocol's names, here too)
 from grader.sandbox.observations import Observation
 
-# The zygote tags each frame it sends: its own events, a frame its child sent, or what its
-# child printed (both passed on unread).
-ZYGOTE_TAG, CHILD_TAG, OUTPUT_TAG = b"Z", b"C", b"O"
 # What a job may leave in its folder, in bytes and in files and folders: RLIMIT_FSIZE caps
 # one file, this caps them all, on a disk as on a tmpfs.
 DISK_BYTES, DISK_ENTRIES = 64 * 2**20, 10_000

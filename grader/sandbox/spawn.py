@@ -19,7 +19,7 @@ from typing import IO, Protocol
 from grader import ROOT
 from grader.messages import say
 from grader.results import Feedback
-from grader.sandbox import frames, wire
+from grader.sandbox import frames
 from grader.sandbox.child.host_os import zygote_possible
 from grader.sandbox.child.kit import KIT_PACKAGES, SITE_FOLDERS, kit_copies
 
@@ -130,6 +130,8 @@ class Zygote:
         """The order, which the zygote reads, then the job, which only the child decodes. Where
         the zygote runs as root, the child runs under a uid of its own, unique on this machine
         while the zygote lives (its process id is): no other user has it."""
+        from grader.sandbox import wire  # here: it imports torch, which this module leaves to the grader
+
         assert self.process.stdin is not None
         order = {**order, "uid": CHILD_UID_BASE + self.process.pid}
         for payload in (wire.encode(order), job):

@@ -45,6 +45,7 @@ def not_dumpable() -> None:
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
+CALL_SECONDS = 5.0  # the CPU time one call may use, unless --call-seconds says otherwise
 # A call may wait (sleep, block) this many times its CPU allowance in wall-clock time.
 WALL_FACTOR = 6
 POLL_SECONDS = 0.25  # how often the CPU time is read while a call runs
