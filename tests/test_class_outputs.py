@@ -5,8 +5,10 @@ its own results folder, its own row and full marks."""
 
 import csv
 import os
+import re
 import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -57,6 +59,14 @@ def test_every_hand_in_keeps_its_own_results_folder_row_and_marks(graded):
     assert all((out / name).is_file() for name in ("grades.csv", "report.html"))
     assert (out / r"\xcd\xf5\xb7\xbc").is_dir() and (out / r"\\xcd\\xf5\\xb7\\xbc").is_dir()
     assert (out / "grades.csv~").is_dir() and (out / "ada~~").is_dir() and (out / "grades.csv.zip").is_dir()
+
+
+def test_the_class_report_links_each_student_to_their_own_page_and_runs_nothing_of_theirs(graded):
+    out, _ = graded
+    report = (out / "report.html").read_text()
+    links = [unquote(link) for link in re.findall(r"href='([^']+)'", report)]
+    assert all((out / link).is_file() for link in links) and len(set(links)) >= len(FOLDERS) - 1
+    assert "<script" not in report and "=HYPERLINK(&quot;evil.example&quot;)" in report  # escaped, as every page
 
 
 def test_names_that_read_as_formulas_are_text_in_grades_csv(graded):
