@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from grader.instructor.outputs import results_folder
 from grader.lesson.checks import collect
 from tests.conftest import write_submission
 from tests.test_batch import run_grader
@@ -82,3 +83,13 @@ def test_the_runs_last_lines_show_escape_sequences_without_obeying_them(graded):
     _, printed = graded
     assert r"essay\x1b]0;owned\x07\x1b[1A\x0d: not gradable" in printed
     assert not [c for c in printed if c not in "\n\t" and (ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f)]
+
+
+def test_results_folders_are_one_per_name_and_short_enough_for_any_file_system(tmp_path):
+    long = "王" * 120  # 360 bytes in UTF-8; a GBK name of 254 bytes escapes to 1,016
+    names = ["ada", "ada~", "ada~~", "grades.csv", "Grades.CSV", "grades.csv~", long, long + "x", r"\xff" * 70]
+    folders = [results_folder(tmp_path, name) for name in names]
+    assert len(set(folders)) == len(names) and all(len(f.name.encode()) <= 255 for f in folders)
+    assert [f.name for f in folders[:6]] == ["ada", "ada~~", "ada~~~", "grades.csv~", "Grades.CSV~", "grades.csv~~"]
+    for folder in folders:
+        folder.mkdir()  # the file system takes each
