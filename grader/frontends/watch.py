@@ -158,7 +158,7 @@ def student_output(result: Grade, lang: str) -> list[RenderableType]:
 def footer(result: Grade, lang: str, keys: bool) -> list[RenderableType]:
     """What the watcher waits for, its keys, and the notices for the student (a self-check, a
     file's encoding), never those about the grading host."""
-    notices = [render(notice, lang) for notice in result.for_student().notices]
+    notices = [visible(render(notice, lang)) for notice in result.for_student().notices]
     lines = [f"\n{say('watching', lang)}", *([say("watch_keys", lang)] if keys else []), *notices]
     return [Text(line, style="dim") for line in lines]
 
