@@ -252,8 +252,9 @@ def batch(arguments: argparse.Namespace) -> int:
 
     settings = batch_settings(arguments)  # every usage error comes here, before torch is imported
     lang, seed = settings.lang, settings.seed
-    start = say("batch_start", lang, root=settings.root, out=settings.out, seed=seed.value, origin=say(seed.origin, lang))
-    print(visible(start), flush=True)
+    origin = say(seed.origin, lang)
+    print(visible(say("batch_start", lang, root=settings.root, out=settings.out, seed=seed.value, origin=origin)),
+          flush=True)
     with quiet_third_parties():
         summary = grade_the_class(settings)
         from grader.instructor.batch import summary_lines
