@@ -22,7 +22,8 @@ REACHING_NAMES = {
     "modules", "_getframe", "currentframe", "f_back", "f_globals", "f_locals", "f_builtins", "tb_frame",
     "gi_frame", "cr_frame", "ag_frame", "__globals__", "__dict__", "__builtins__", "__subclasses__",
     "get_objects", "get_referrers", "get_referents", "vars", "exec", "eval", "compile", "FunctionType",
-    "CodeType", "__import__",
+    "CodeType", "__import__", "find_spec", "module_from_spec", "exec_module", "spec_from_file_location",
+    "load_module", "SourceFileLoader",
 }
 COMPUTED_NAME_TAKERS = {"getattr", "setattr", "delattr", "hasattr", "import_module"}
 # The misconception each autograd exercise's missing backward points to.
