@@ -85,6 +85,12 @@ def test_a_rerun_grades_again_whoever_changed_and_says_why(tmp_path):
     assert "to grade: 1 of 3 (1 asked for with --force or --regrade)" in chosen.stdout
     assert "to grade: 0 of 3" in run_grader("batch", str(root), "--out", str(out)).stdout
 
+    shutil.rmtree(root / "cy")  # withdrawn: their results stay on disk, out of the class's outputs
+    withdrawn = run_grader("batch", str(root), "--out", str(out))
+    said = f"left out of grades.csv (1): results in {out} of folders no longer in the submissions: cy"
+    assert said in withdrawn.stdout
+    assert set(grades(out)) == {"ada", "bo"} and (out / "cy" / "results.json").is_file()
+
 
 def test_the_checks_digest_changes_with_a_checks_points(tmp_path):
     copies = [Path(shutil.copy(file, tmp_path)) for file in sorted(CHECKS.glob("*.py"))]
