@@ -169,3 +169,25 @@ def test_watch_regrades_on_save_and_stops_on_ctrl_c(system, tmp_path):
         wait_for(session, "All functions done", 180)
         subprocess.run(["tmux", "send-keys", "-t", session, "C-c"], check=True)
         wait_for(session, "EXITED 0", 60)
+
+
+def test_the_notebooks_check_cells_run_where_students_work(system):
+    """What an autograded cell of the nbgrader course runs, in the student's own kernel: the
+    checks pass on the reference's functions and fail, with feedback, on a wrong one."""
+    cell = ("import runpy, torch\n"
+            "from grader.frontends.notebook import check\n"
+            "from grader.lesson.checks import collect\n"
+            f"namespace = runpy.run_path({str(ROOT / 'solutions' / 'autograd_basics.py')!r})\n"
+            "claims = [c.claim for c in collect(hidden=False) if c.function == 'quadratic_grad']\n"
+            "for claim in claims:\n"
+            "    check('quadratic_grad', claim, namespace)\n"
+            "namespace['quadratic_grad'] = lambda x: torch.tensor(8.0)\n"
+            "try:\n"
+            "    check('quadratic_grad', claims[0], namespace)\n"
+            "except AssertionError as failed:\n"
+            "    print('FAILED', failed)\n")
+    paths = [*([str(PLATFORMS / system)] if system != "native" else []), str(ROOT)]
+    run = subprocess.run([sys.executable, "-c", cell], cwd=ROOT, env=simulated(system) | {
+        "PYTHONPATH": os.pathsep.join(paths)}, capture_output=True, text=True, timeout=FUNCTION_TIMEOUT)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("✓ quadratic_grad") >= 1 and "FAILED quadratic_grad" in run.stdout
