@@ -2,8 +2,9 @@
 
 import pytest
 
+from grader.grade import grade
 from grader.lesson import API
-from tests.conftest import misconceptions, points_lost
+from tests.conftest import SEED, misconceptions, points_lost, write_submission
 
 pytestmark = pytest.mark.sandbox
 
@@ -158,3 +159,25 @@ def test_reaching_the_grader_without_an_import_statement_counts_as_importing_it(
     result = graded(preambles={"linear_regression": reach})
     assert set(API["linear_regression"]) <= points_lost(result)
     assert messages(result, "predict") == {"reaches_grader"}
+
+
+def test_autograd_in_a_helper_of_the_other_module_is_found(graded):
+    helper = "import torch\n\n\ndef _through(value):\n    with torch.enable_grad():\n        return value\n\n\n"
+    body = "from autograd_basics import _through as through\nerror = through(w * x + b - y)\n" \
+           "return 2 * (error * x).mean(), 2 * error.mean()"
+    result = graded({"mse_grads": body}, {"autograd_basics": helper})
+    assert messages(result, "mse_grads") == {"autograd_in_source"}
+
+
+@pytest.mark.parametrize("rebinding", [
+    "quadratic_grad_by_hand = torch.enable_grad()(quadratic_grad_by_hand)",
+    "quadratic_grad = lambda x: 2 * torch.as_tensor(x, dtype=torch.float32) + 3",
+])
+def test_a_graded_name_bound_again_at_module_level_is_read_as_bound(tmp_path, sandbox, rebinding):
+    folder = write_submission(tmp_path / "s")
+    with (folder / "autograd_basics.py").open("a", encoding="utf-8") as module:
+        module.write(f"\n\n{rebinding}\n")
+    result = grade(folder, hidden=True, seed=SEED, sandbox=sandbox)
+    function = rebinding.split(" =")[0]
+    assert points_lost(result) == {function}
+    assert messages(result, function) == {"autograd_in_source" if "by_hand" in function else "no_backward_in_source"}

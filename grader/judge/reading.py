@@ -110,13 +110,18 @@ def raw_terms(node: ast.AST) -> set[str]:
 
 @dataclass
 class Scope:
-    """What each name bound in one scope may stand for: the terms of everything bound to it."""
+    """What each name bound in one scope may stand for: what is bound to it, and its terms."""
 
+    values: dict[str, list[ast.AST]] = field(default_factory=dict)
+    """the expressions (or statements: an import, a class) bound to each name"""
     bindings: dict[str, set[str]] = field(default_factory=dict)
+    """the terms of those: every name and attribute name they mention"""
     outer: "Scope | None" = None
 
-    def bind(self, name: str, terms: set[str]) -> None:
-        self.bindings.setdefault(name, set()).update(terms)
+    def bind(self, name: str, value: ast.AST | None) -> None:
+        """`name` bound to `value` (None: a parameter, bound to whatever the caller passes)."""
+        self.bindings.setdefault(name, set()).update(raw_terms(value) if value is not None else ())
+        self.values.setdefault(name, []).extend([value] if value is not None else [])
 
     def lookup(self, name: str) -> set[str]:
         if name in self.bindings:
@@ -141,49 +146,44 @@ def module_scope(tree: ast.Module) -> Scope:
             bind_all(statement, scope)
     for function in (node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))):
         declared = {name for node in ast.walk(function) if isinstance(node, ast.Global) for name in node.names}
-        for name, terms in bindings_in(function).items():
-            if name in declared:
-                scope.bind(name, terms)
+        for target, value in bindings_in(function):
+            if set(target_names(target)) & declared:
+                bind_pair(target, value, scope)
     return scope
 
 
-def function_scope(function: ast.FunctionDef | ast.AsyncFunctionDef, module: Scope) -> Scope:
-    """A function's own bindings (its parameters, with their defaults' terms, and what it assigns)."""
+def function_scope(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: Scope) -> Scope:
+    """A function's own bindings (its parameters, with their defaults, and what it assigns)."""
     scope = Scope(outer=module)
     arguments = function.args
     for argument in arguments.posonlyargs + arguments.args + arguments.kwonlyargs:
-        scope.bind(argument.arg, set())
+        scope.bind(argument.arg, None)
     for rest in (arguments.vararg, arguments.kwarg):
         if rest is not None:
-            scope.bind(rest.arg, set())
+            scope.bind(rest.arg, None)
     positional = arguments.posonlyargs + arguments.args
     defaults = list(zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults))
     defaults += [(a, d) for a, d in zip(arguments.kwonlyargs, arguments.kw_defaults) if d is not None]
     for argument, default in defaults:
-        scope.bind(argument.arg, raw_terms(default))
-    for name, terms in bindings_in(function).items():
-        scope.bind(name, terms)
+        scope.bind(argument.arg, default)
+    for target, value in bindings_in(function):
+        bind_pair(target, value, scope)
     return scope
 
 
-def bindings_in(node: ast.AST) -> dict[str, set[str]]:
-    scope = Scope()
-    for inner in live_walk(node):
-        if inner is not node:
-            bind_one(inner, scope)
-    return scope.bindings
+def bindings_in(node: ast.AST) -> list[tuple[ast.AST, ast.AST]]:
+    return [pair for inner in live_walk(node) if inner is not node for pair in bound(inner)]
 
 
 def bind_all(statement: ast.AST, scope: Scope) -> None:
     for inner in live_walk(statement):
-        bind_one(inner, scope)
+        for target, value in bound(inner):
+            bind_pair(target, value, scope)
 
 
-def bind_one(node: ast.AST, scope: Scope) -> None:
-    """What `node` binds, if it binds anything, with the terms of what it binds it to."""
-    for target, value in bound(node):
-        for name in target_names(target):
-            scope.bind(name, raw_terms(value))
+def bind_pair(target: ast.AST, value: ast.AST, scope: Scope) -> None:
+    for name in target_names(target):
+        scope.bind(name, value)
 
 
 def bound(node: ast.AST) -> list[tuple[ast.AST, ast.AST]]:

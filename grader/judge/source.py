@@ -29,20 +29,20 @@ COMPUTED_NAME_TAKERS = {"getattr", "setattr", "delattr", "hasattr", "import_modu
 # The misconception each autograd exercise's missing backward points to.
 NO_BACKWARD = {"train": "gradients_by_hand"}
 
-Function = ast.FunctionDef | ast.AsyncFunctionDef
+FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+Table = dict[str, tuple[ast.FunctionDef | ast.AsyncFunctionDef, Scope]]
 
 
 def source_findings(sources: dict[str, str | None]) -> dict[str, Feedback]:
     """Per student function, why its passed checks do not count."""
+    trees = {module: tree for module, source in sources.items() if (tree := parsed(source)) is not None}
+    scopes = {module: module_scope(tree) for module, tree in trees.items()}  # (a syntax error: the worker says)
     findings: dict[str, Feedback] = {}
-    for module, source in sources.items():
-        tree = parsed(source)
-        if tree is None:
-            continue  # the worker reports the syntax error
+    for module, tree in trees.items():
         if reach := reaching(tree):
             findings |= {f: reach for f in API[module]}
-            continue
-        findings |= function_findings(module, tree)
+        else:
+            findings |= function_findings(module, callable_table(module, trees, scopes), scopes[module])
     return findings
 
 
@@ -53,17 +53,34 @@ def parsed(source: str | None) -> ast.Module | None:
         return None
 
 
-def function_findings(module: str, tree: ast.Module) -> dict[str, Feedback]:
+def callable_table(module: str, trees: dict[str, ast.Module], scopes: dict[str, Scope]) -> Table:
+    """The functions a module can call by name: those of the student modules it imports, then
+    its own (which shadow them), each with the scope it was written in."""
+    table: Table = {}
+    for other in [m for m in trees if m != module and imports(trees[module], m)] + [module]:
+        table |= {node.name: (node, scopes[other]) for node in trees[other].body if isinstance(node, FUNCTIONS)}
+    return table
+
+
+def imports(tree: ast.Module, module: str) -> bool:
+    return any(name.split(".")[0] == module for node in live_walk(tree) for name in imported_names(node))
+
+
+def function_findings(module: str, table: Table, scope: Scope) -> dict[str, Feedback]:
     found: dict[str, Feedback] = {}
-    scope = module_scope(tree)
-    functions = {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    for name in set(API[module]) & functions.keys():
-        reads = [(node, function_scope(node, scope)) for node in reached(name, functions, scope)]
-        names = set().union(*(own.expanded(raw_terms(node)) for node, own in reads))
+    for name in API[module]:
+        own = [table[name]] if name in table and table[name][1] is scope else []
+        # the def, and what the module binds to the name besides (`name = wrap(name)`, a lambda): each
+        # may be what runs, so each must keep the rules
+        definitions = own + [(value, scope) for value in scope.values.get(name, [])]
+        if not definitions:
+            continue  # the worker reports the missing function
+        reads = reached(definitions, table)
+        names = set().union(*(read_scope.expanded(raw_terms(node)) for node, read_scope in reads))
         if name in BY_HAND and names & AUTOGRAD:
             found[name] = Feedback("autograd_in_source", {"names": Names(tuple(sorted(names & AUTOGRAD)))},
                                    "used_autograd")
-        elif name in WITH_AUTOGRAD and not calls_backward(reads):
+        elif name in WITH_AUTOGRAD and not all(calls_backward(reached([d], table)) for d in definitions):
             found[name] = Feedback("no_backward_in_source", misconception=NO_BACKWARD.get(name, "no_backward"))
     return found
 
@@ -117,19 +134,24 @@ def called_name(node: ast.Call) -> str:
     return node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
 
 
-def reached(name: str, functions: dict[str, Function], module: Scope) -> list[Function]:
-    """The function and the module's functions it uses, by name or through an alias, transitively."""
-    seen, todo = {name}, [name]
+def reached(definitions: list[tuple[ast.AST, Scope]], table: Table) -> list[tuple[ast.AST, Scope]]:
+    """The definitions and the functions they use, by name or through an alias, transitively;
+    each with the scope to read it in."""
+    reads: list[tuple[ast.AST, Scope]] = []
+    seen: set[int] = set()
+    todo = list(definitions)
     while todo:
-        current = functions[todo.pop()]
-        used = function_scope(current, module).expanded(raw_terms(current))
-        for other in (used & functions.keys()) - seen:
-            seen.add(other)
-            todo.append(other)
-    return [functions[n] for n in seen]
+        node, module = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        scope = function_scope(node, module) if isinstance(node, (*FUNCTIONS, ast.Lambda)) else module
+        reads.append((node, scope))
+        todo += [table[name] for name in scope.expanded(raw_terms(node)) & table.keys()]
+    return reads
 
 
-def calls_backward(reads: list[tuple[Function, Scope]]) -> bool:
+def calls_backward(reads: list[tuple[ast.AST, Scope]]) -> bool:
     """Live code calls `y.backward()` or `torch.autograd.grad(...)` (`grad` imported from
     autograd, `torch.func.grad`), by name or through an alias: not merely `x.grad`."""
     for node, scope in reads:
