@@ -162,7 +162,7 @@ def test_every_function_has_three_hints(lang):
 
 def test_say_fills_a_template():
     assert say("seed", "en", seed=3) == "seed 3 (replay with --seed 3)"
-    assert say("timeout", "zh", seconds=2.5) == "2.5 秒内没有结束(死循环?)"
+    assert say("timeout", "zh", seconds=2.5) == "用了 2.5 秒 CPU 时间仍没有结束(死循环?)"
 
 
 @pytest.mark.parametrize("params", [{}, {"seed": 1, "extra": 2}, {"sed": 1}], ids=["missing", "extra", "misspelt"])
