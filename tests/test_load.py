@@ -2,6 +2,7 @@
 a wall-clock backstop several times larger for code that sleeps), so the same hand-ins graded
 idle and beside CPU hogs come out the same, check by check, at every isolation level."""
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -62,3 +63,15 @@ def test_code_that_sleeps_is_stopped_by_the_wall_clock_backstop(tmp_path):
         result = grade(folder, hidden=False, seed=SEED, sandbox=sandbox)
     stopped = {r.function for r in result.results if r.feedback and r.feedback.message == "timeout"}
     assert stopped == {"mse_grads"}
+
+
+def test_the_batch_takes_the_call_limit_it_is_given(tmp_path):
+    write_submission(tmp_path / "class" / "looper", {"quadratic_grad": "while True:\n    pass"})
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "grader", "batch", str(tmp_path / "class"), "--out", str(out),
+                          "--call-seconds", "0.5", "--workers", "1", "--lang", "en"],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode in (0, 1), run.stderr
+    tests = json.loads(next(out.rglob("results.json")).read_text("utf-8"))["tests"]
+    timed_out = {test["name"].split(":")[0] for test in tests if "0.5 s of CPU time" in test["output"]}
+    assert timed_out == {"quadratic_grad"}

@@ -96,7 +96,8 @@ def student_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def instructor_commands(commands: argparse._SubParsersAction) -> None:
-    batch = with_isolation(with_lang(commands.add_parser("batch", help="grade a whole class (hidden checks included)")))
+    batch = with_limits(with_isolation(with_lang(commands.add_parser(
+        "batch", help="grade a whole class (hidden checks included)"))))
     batch.add_argument("submissions", type=Path, help="one folder per student, or nbgrader's submitted/ layout")
     batch.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results and reports go")
     batch.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N")
@@ -154,7 +155,7 @@ def with_deploy_options(command: argparse.ArgumentParser) -> argparse.ArgumentPa
                          "(default: drawn now)")
     command.add_argument("--time-limit", type=int, metavar="SECONDS", help="the kit's limit on grading one "
                          "submission (default: 120)")
-    return command
+    return with_limits(command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,7 +300,8 @@ def batch_settings(arguments: argparse.Namespace) -> "BatchSettings":
         root, out, checks.check_workers(arguments.workers, lang), checks.class_seed(out, arguments.seed,
                                                                                     arguments.reseed, lang),
         checks.parse_shard(arguments.shard, lang), lang, arguments.force,
-        checks.chosen_students(root, arguments.regrade or [], lang), read_roster(arguments.roster, lang))
+        checks.chosen_students(root, arguments.regrade or [], lang), read_roster(arguments.roster, lang),
+        arguments.call_seconds)
 
 
 @contextlib.contextmanager

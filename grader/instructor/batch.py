@@ -35,7 +35,7 @@ from grader.instructor.student_results import write_not_graded, write_student
 from grader.instructor.summary import class_lines
 from grader.messages import say
 from grader.results import Feedback
-from grader.sandbox.host import Sandbox
+from grader.sandbox.host import Limits, Sandbox
 from grader.sandbox.spawn import Worker, spawn_worker
 
 
@@ -102,7 +102,7 @@ def batch(settings: BatchSettings, *, console: Console | None = None, zygotes: S
     with tempfile.TemporaryDirectory(prefix="grader-intake-") as scratch:
         todo = jobs(gradable(students, Path(scratch), out, lang, settings.seed.value), before, settings)
         console.print(plan_line(todo, len(students), lang), markup=False, highlight=False, soft_wrap=True)
-        pool = warm_pool(min(settings.workers, len(todo)), zygotes)
+        pool = warm_pool(min(settings.workers, len(todo)), zygotes, Limits(call_seconds=settings.call_seconds))
         graded = grade_all(todo, out, pool, settings.seed.value, lang, console)
     records, left_out = class_records(out, students)
     grades_csv, report = write_class_outputs(records, out, lang, settings.roster)
@@ -162,12 +162,12 @@ def class_records(out: Path, students: list[Student]) -> tuple[list[StudentRecor
     return [r for r in found if r.place.name in names], tuple(r.name for r in found if r.place.name not in names)
 
 
-def warm_pool(size: int, zygotes: Sequence[Worker]) -> list[Sandbox]:
+def warm_pool(size: int, zygotes: Sequence[Worker], limits: Limits) -> list[Sandbox]:
     """`size` sandboxes, on the zygotes given first; the ones not needed are killed."""
     for unused in zygotes[size:]:
         unused.kill()
-    return [Sandbox(zygote=zygote) for zygote in zygotes[:size]] + [
-        Sandbox(zygote=spawn_worker()) for _ in range(size - len(zygotes[:size]))]
+    return [Sandbox(limits, zygote) for zygote in zygotes[:size]] + [
+        Sandbox(limits, spawn_worker()) for _ in range(size - len(zygotes[:size]))]
 
 
 def grade_all(todo: list[Job], out: Path, pool: list[Sandbox], seed: int, lang: str, console: Console) -> int:

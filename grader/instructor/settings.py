@@ -17,6 +17,7 @@ from grader.instructor.records import read_folder
 from grader.instructor.roster import Roster, key
 from grader.load import UsageError
 from grader.messages import say
+from grader.sandbox.child.host_os import CALL_SECONDS
 
 CLASS_FILE = "batch.json"
 MAX_SEED = 2**63
@@ -44,6 +45,8 @@ class BatchSettings:
     regrade: tuple[str, ...] = ()
     """the students to grade again, by name or folder"""
     roster: Roster | None = None
+    call_seconds: float = CALL_SECONDS
+    """the CPU time one call of a student's function may use"""
 
 
 def parse_shard(text: str, lang: str) -> tuple[int, int]:

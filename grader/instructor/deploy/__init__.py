@@ -41,6 +41,8 @@ class Options:
     seed: int
     """every student meets the same hidden inputs; `check --hidden --seed` replays them"""
     time_limit: float = Limits().job_seconds
+    call_seconds: float = Limits().call_seconds
+    """the CPU time one call of a student's function may use"""
     """the kit's own limit on one submission's checks, in seconds"""
     hidden_visibility: str = "after_published"
     """Gradescope: when students see the hidden checks"""
@@ -84,7 +86,7 @@ def grade_hand_in(folder: Path, options: Options) -> Grade | Intake:
         intake = prepare(Student("submission", folder.name, folder), Path(scratch))
         if intake.path is None:
             return intake
-        with Sandbox(limits=Limits(job_seconds=options.time_limit)) as sandbox:
+        with Sandbox(limits=Limits(call_seconds=options.call_seconds, job_seconds=options.time_limit)) as sandbox:
             result = grade(intake.path, hidden=True, seed=options.seed, sandbox=sandbox)
     return replace(result, notices=[*result.notices, *intake.notes])
 

@@ -44,7 +44,8 @@ def chosen(arguments: argparse.Namespace) -> Options:
         raise UsageError(say("seed_range", lang))
     if limit is not None and not MIN_SECONDS <= limit <= MAX_SECONDS:
         raise UsageError(say("time_limit_range", lang, low=MIN_SECONDS, high=MAX_SECONDS))
-    given = {"time_limit": limit, "hidden_visibility": getattr(arguments, "hidden_visibility", None),
+    given = {"time_limit": limit, "call_seconds": arguments.call_seconds,
+             "hidden_visibility": getattr(arguments, "hidden_visibility", None),
              "leaderboard": getattr(arguments, "leaderboard", None)}  # the last two: Gradescope's only
     return Options(lang, random.randrange(2**31) if seed is None else seed,
                    **{key: value for key, value in given.items() if value is not None})
