@@ -1,12 +1,17 @@
 """`python -m grader dist student OUT.zip`: what a student needs, and nothing more: the
 exercises, the grader with its public checks, a short README and the requirements; no
-solutions, no hidden checks, and no hidden check's claim in the catalogue either."""
+solutions, no hidden checks, and no hidden check's claim in the catalogue either.
+
+The exercises are the stubs made from the solutions now, never the files in `exercises/`:
+an instructor who tried the exercises in their checkout would hand out their answers."""
 
 import sys
 import zipfile
 from pathlib import Path
 
 from grader import INSTRUCTORS_ONLY, ROOT
+from grader.instructor.stubs import make_stub
+from grader.lesson import API
 from grader.messages import fields, in_every_language
 
 if sys.version_info >= (3, 11):
@@ -41,16 +46,26 @@ def student_zip(target: Path) -> Path:
     return target
 
 
+EXERCISES = ["exercises/__init__.py", *(f"exercises/{module}.py" for module in API)]
+
+
 def student_files() -> list[str]:
-    files = [p for folder in ("exercises", "grader") for p in sorted((ROOT / folder).rglob("*"))]
+    files = sorted((ROOT / "grader").rglob("*"))
     kept = [p.relative_to(ROOT).as_posix() for p in files if p.is_file() and p.suffix in (".py", ".toml", ".json")]
-    return [name for name in kept if not name.removesuffix(".py").startswith(LEFT_OUT)]
+    return EXERCISES + [name for name in kept if not name.removesuffix(".py").startswith(LEFT_OUT)]
 
 
 def student_copy(file: str) -> bytes:
-    """What students get of one of the kit's files: a catalogue without the hidden checks' claims."""
+    """What students get of one of the kit's files: the stub made from the solution (an empty
+    package marker for exercises/__init__.py), a catalogue without the hidden checks' claims."""
+    if file in EXERCISES:
+        return exercise_stub(file.removeprefix("exercises/").removesuffix(".py")).encode("utf-8")
     data = (ROOT / file).read_bytes()
     return without_hidden_claims(data.decode("utf-8")).encode("utf-8") if file.startswith(CATALOGUE) else data
+
+
+def exercise_stub(module: str) -> str:
+    return make_stub((ROOT / "solutions" / f"{module}.py").read_text("utf-8")) if module in API else ""
 
 
 def without_hidden_claims(catalogue: str) -> str:
