@@ -18,7 +18,7 @@ SECTIONS = ("messages", "misconceptions", "claims", "values", *(f"hints.{f}" for
 PROPER_NAMES = {
     "Python", "PyTorch", "NumPy", "matplotlib", "CUDA", "CPU", "GPU", "UTF", "GBK", "IPython", "RMSE", "README",
     "nbgrader", "seccomp", "Landlock", "bubblewrap", "uid", "Ctrl", "Figure", "Tensor", "Gradescope", "Canvas",
-    "Excel", "LibreOffice", "PrairieLearn", "pip", "wheel", "zip", "tar", "Autograd",
+    "Excel", "LibreOffice", "PrairieLearn", "pip", "wheel", "zip", "tar", "Autograd", "Linux",
     "Threat", "model",  # the README's section "Threat model", named as it is headed
 }
 # what the code of this lesson says: torch, autograd and Python words a learner types
