@@ -26,6 +26,24 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def read_exactly(fd: int, count: int) -> bytes | None:
+    """`count` bytes, never more: what follows in the pipe is not the reader's to take. None
+    if the pipe ends first. (A bytearray: a job of megabytes arrives in many chunks.)"""
+    data = bytearray()
+    while len(data) < count:
+        chunk = os.read(fd, min(count - len(data), 1 << 20))
+        if not chunk:
+            return None
+        data += chunk
+    return bytes(data)
+
+
+def read_frame(fd: int) -> bytes | None:
+    """The next frame's payload from a blocking pipe; None if the pipe ends first."""
+    header = read_exactly(fd, HEADER.size)
+    return None if header is None else read_exactly(fd, HEADER.unpack(header)[0])
+
+
 class FrameReader:
     """Cuts a byte stream into frames; `oversized` turns true on a frame over MAX_FRAME.
 

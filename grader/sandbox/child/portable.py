@@ -39,25 +39,9 @@ def main() -> None:
                                                errors="backslashreplace", write_through=True)
     worker.warm_up()
     worker.write_frame(channel_out, ZYGOTE_TAG + wire.encode({"event": "ready", "missing": []}))
-    while (order := read_frame(channel_in)) is not None and (job := read_frame(channel_in)) is not None:
+    while (order := frames.read_frame(channel_in)) is not None and (job := frames.read_frame(channel_in)) is not None:
         run_job(wire.decode(order)["limits"], job, channel_out, quiet)
         worker.write_frame(channel_out, ZYGOTE_TAG + wire.encode({"event": "done"}))
-
-
-def read_frame(fd: int) -> bytes | None:
-    header = read_exactly(fd, frames.HEADER.size)
-    return None if header is None else read_exactly(fd, frames.HEADER.unpack(header)[0])
-
-
-def read_exactly(fd: int, count: int) -> bytes | None:
-    chunks, missing = [], count
-    while missing:
-        chunk = os.read(fd, min(missing, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        missing -= len(chunk)
-    return b"".join(chunks)
 
 
 def run_job(limits: dict, job: bytes, channel_out: int, quiet: int) -> None:

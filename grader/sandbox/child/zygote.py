@@ -49,7 +49,7 @@ def main() -> None:
     worker.warm_up()
     job = mmap.mmap(-1, JOB_BYTES, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     reply(channel_out, {"event": "ready", "missing": harden.missing()})
-    while (order := read_frame(channel_in)) is not None:
+    while (order := frames.read_frame(channel_in)) is not None:
         supervise(wire.decode(order), job, channel_in, channel_out)
 
 
@@ -57,26 +57,10 @@ def reply(channel_out: int, event: dict) -> None:
     frames.write_all(channel_out, frames.frame(ZYGOTE_TAG + wire.encode(event)))
 
 
-def read_exactly(fd: int, count: int) -> bytes | None:
-    """`count` bytes, never more: what follows in the pipe is not the zygote's to read."""
-    data = b""
-    while len(data) < count:
-        chunk = os.read(fd, count - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
-
-
-def read_frame(fd: int) -> bytes | None:
-    header = read_exactly(fd, frames.HEADER.size)
-    return None if header is None else read_exactly(fd, frames.HEADER.unpack(header)[0])
-
-
 def read_job(fd: int, job: mmap.mmap) -> int | None:
     """The job frame's bytes into `job` (the kernel writes them there directly), and their
     count; None if they do not fit (then they are read and dropped, in place)."""
-    header = read_exactly(fd, frames.HEADER.size)
+    header = frames.read_exactly(fd, frames.HEADER.size)
     if header is None:
         raise SystemExit  # the grader is gone
     size = frames.HEADER.unpack(header)[0]
