@@ -231,7 +231,9 @@ def hint(arguments: argparse.Namespace) -> int:
 
     function = arguments.function or first_unfinished_in(arguments.path)
     if function is None:
-        print(say("all_done", arguments.lang))
+        from grader.report.student import all_done
+
+        print(all_done(arguments.lang))
         return Exit.FULL_MARKS
     for level in range(1, arguments.level + 1):
         text = hint_text(function, level, arguments.lang)

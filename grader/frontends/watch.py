@@ -30,7 +30,7 @@ from grader.grade import grade
 from grader.lesson import API, FUNCTIONS
 from grader.messages import hint, say
 from grader.report import function_feedback, function_points, render
-from grader.report.student import done_functions, first_unfinished, printed_output
+from grader.report.student import all_done, done_functions, first_unfinished, printed_output
 from grader.results import Grade
 from grader.sandbox.host import Sandbox
 from grader.terminal import visible
@@ -113,7 +113,7 @@ def current(result: Grade, lang: str, hint_levels: dict[str, int], keys: bool) -
     """The function to work on now, its feedback and the hints asked for; or the success message."""
     function = first_unfinished(result)
     if function is None:
-        return [Text(say("all_done", lang), style="green")]
+        return [Text(all_done(lang), style="green")]
     level, given = hint_level(result, function, lang, hint_levels), hint_in_feedback(result, function, lang)
     feedback = Text(visible(function_feedback(result, function, lang)))
     parts: list[RenderableType] = [Text(f"\n{function}", style="bold"), feedback]

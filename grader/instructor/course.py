@@ -3,6 +3,7 @@ marked solutions and the grader's checks, so a fix in one place reaches both."""
 
 import ast
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader import ROOT
+from grader.instructor.stubs import comment
 from grader.lesson import API
 from grader.lesson.checks import Check, collect
-from grader.messages import in_every_language
+from grader.messages import LANGUAGES, hint, in_every_language
 
 CONFIG = '''import os
 
@@ -56,6 +58,7 @@ def code_stub() -> str:
     return json.dumps(stub, ensure_ascii=False)
 
 
+SOLUTION_REGION = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION$", re.MULTILINE)
 KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
 
 
@@ -82,8 +85,18 @@ def function_cells(function: ast.FunctionDef, code: str) -> list[nbformat.Notebo
     name = function.name
     task = new_markdown_cell(f"### `{name}`\n\n{ast.get_docstring(function)}")
     tests = [test_cell(check, grade_id) for check, grade_id in grade_ids().items() if check.function == name]
-    solution = marked(new_code_cell(code), solution=True, grade_id=f"solution-{name}")
+    solution = marked(new_code_cell(with_first_hint(code, name)), solution=True, grade_id=f"solution-{name}")
     return [locked(task, f"task-{name}"), solution, *tests]
+
+
+def with_first_hint(code: str, function: str) -> str:
+    """The first hint, in every language, as comments above the solution region: nbgrader
+    replaces the region by its stub, so the released cell keeps the hint, as the stubs do."""
+    def hinted(region: re.Match) -> str:
+        indent = region["indent"]
+        return "".join(comment(hint(function, 1, lang), indent) for lang in LANGUAGES) + region[0]
+
+    return SOLUTION_REGION.sub(hinted, code, count=1)
 
 
 def grade_ids() -> dict[Check, str]:

@@ -1,7 +1,7 @@
 """What the student's front ends share: which functions are done, the seed line (only where
 random inputs were drawn), and the student's printed output, cut at a line with a note."""
 
-from grader.messages import say
+from grader.messages import default_language, say
 from grader.report import function_points
 from grader.results import Grade
 from grader.sandbox.host import CUT
@@ -17,6 +17,13 @@ def first_unfinished(grade: Grade) -> str | None:
     broken = (r.function for r in grade.results if r.feedback and r.feedback.message == "syntax_error")
     unfinished = (function for function, (got, worth) in function_points(grade).items() if got < worth)
     return next(broken, None) or next(unfinished, None)
+
+
+def all_done(lang: str) -> str:
+    """The success message, and the command for the page with the plots, in the same language
+    (`--lang` only where the locale would choose another one)."""
+    option = "" if lang == default_language() else f" --lang {lang}"
+    return f"{say('all_done', lang)} {say('html_page_hint', lang, lang=option)}"
 
 
 def seed_line(grade: Grade, lang: str) -> str:
