@@ -102,7 +102,8 @@ def test_a_hostile_and_wrong_hand_in_loses_exactly_its_functions_points(system, 
     assert "did not finish within" in feedback_of(results, "quadratic_grad")
     assert explain("tutorial_13", "en") in feedback_of(results, "chain_rule_grads")
     assert "exited before returning" in feedback_of(results, "quadratic_grad_by_hand")
-    assert "crashed" in feedback_of(results, "mse_grads")
+    crash = feedback_of(results, "mse_grads")  # Windows' ctypes turns the access violation into an OSError
+    assert "crashed" in crash or (sys.platform == "win32" and "access violation" in crash)
     assert "printed more than" in feedback_of(results, "plot_fit")
     assert len(run.stdout) < 200_000  # the flood reached neither the table nor the terminal whole
 
