@@ -18,6 +18,7 @@ where they can (judge/source.py), and no verdict rests on them alone.
 import ast
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 ENDS_BLOCK = (ast.Return, ast.Raise, ast.Break, ast.Continue)
 NAME_TAKERS = {"getattr", "setattr", "hasattr", "delattr", "attrgetter", "methodcaller"}
@@ -91,7 +92,8 @@ def named_by_string(node: ast.Call) -> str | None:
     return argument.value if isinstance(argument, ast.Constant) and isinstance(argument.value, str) else None
 
 
-def raw_terms(node: ast.AST) -> set[str]:
+@lru_cache(maxsize=4096)  # a function is read once per rule and per function that reaches it
+def raw_terms(node: ast.AST) -> frozenset[str]:
     """The names and attribute names that the live code under `node` mentions."""
     found: set[str] = set()
     for inner in live_walk(node):
@@ -105,10 +107,10 @@ def raw_terms(node: ast.AST) -> set[str]:
             found.update(inner.module.split("."))
         elif isinstance(inner, ast.Call) and (name := named_by_string(inner)):
             found.add(name)
-    return found
+    return frozenset(found)
 
 
-@dataclass
+@dataclass(eq=False)  # a scope is itself: it keys function_scope's cache
 class Scope:
     """What each name bound in one scope may stand for: what is bound to it, and its terms."""
 
@@ -152,6 +154,7 @@ def module_scope(tree: ast.Module) -> Scope:
     return scope
 
 
+@lru_cache(maxsize=1024)
 def function_scope(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: Scope) -> Scope:
     """A function's own bindings (its parameters, with their defaults, and what it assigns)."""
     scope = Scope(outer=module)

@@ -133,7 +133,7 @@ def through_backward(formula: Callable, inputs: Inputs) -> dict:
     the leaves, by autograd in the grader's process."""
     args = [arg.detach().clone().requires_grad_(index in inputs["leaves"]) for index, arg in enumerate(inputs["args"])]
     value = formula(*args)
-    grads = torch.autograd.grad(value, [args[index] for index in inputs["leaves"]], inputs["cotangent"])
+    grads = torch.autograd.grad((value * inputs["cotangent"]).sum(), [args[index] for index in inputs["leaves"]])
     return {"value": value.detach(), "grads": list(grads)}
 
 
