@@ -154,6 +154,8 @@ def test_the_reported_attack_scores_as_the_same_code_spelled_out(graded):
     "import types\n_run = types.FunctionType(compile('import gra' + 'der', 's', 'exec'), {})\n",
     "import ctypes\n",
     "import importlib.util\n_spec = importlib.util.find_spec('gra' + 'der')\n",
+    "import sys\nsys.settrace(lambda frame, event, arg: None)\nsys.settrace(None)\n",
+    "import operator, sys\n_modules = operator.attrgetter('mod' + 'ules')(sys)\n",
 ])
 def test_reaching_the_grader_without_an_import_statement_counts_as_importing_it(graded, reach):
     result = graded(preambles={"linear_regression": reach})

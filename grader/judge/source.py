@@ -23,9 +23,9 @@ REACHING_NAMES = {
     "gi_frame", "cr_frame", "ag_frame", "__globals__", "__dict__", "__builtins__", "__subclasses__",
     "get_objects", "get_referrers", "get_referents", "vars", "exec", "eval", "compile", "FunctionType",
     "CodeType", "__import__", "find_spec", "module_from_spec", "exec_module", "spec_from_file_location",
-    "load_module", "SourceFileLoader",
+    "load_module", "SourceFileLoader", "settrace", "setprofile", "_current_frames", "__getattribute__",
 }
-COMPUTED_NAME_TAKERS = {"getattr", "setattr", "delattr", "hasattr", "import_module"}
+COMPUTED_NAME_TAKERS = {"getattr", "setattr", "delattr", "hasattr", "import_module", "attrgetter", "methodcaller"}
 # The misconception each autograd exercise's missing backward points to.
 NO_BACKWARD = {"train": "gradients_by_hand"}
 
@@ -125,7 +125,7 @@ def reaching_ways(tree: ast.Module) -> Iterator[str]:
 
 def computed(node: ast.Call) -> bool:
     """Whether the name a getattr or import_module takes is not a constant string."""
-    position = 0 if called_name(node) == "import_module" else 1
+    position = 0 if called_name(node) in ("import_module", "attrgetter", "methodcaller") else 1
     argument = node.args[position] if len(node.args) > position else None
     return not (isinstance(argument, ast.Constant) and isinstance(argument.value, str))
 
