@@ -44,17 +44,21 @@ RUN_LINE = re.compile(r"graded \d\d:\d\d:\d\d · (\d+)/10 · \d+\.\d\d s")
 
 
 @contextmanager
-def watcher(tmp_path: Path, lang: str = "en", pythonpath: str = "") -> Iterator[tuple[str, Path]]:
-    """The watcher on a copy of the stubs whose autograd_basics.py prints TRICKY, in a real
-    120x60 terminal: yields the tmux session and the folder. `pythonpath`: a simulated system's."""
+def watcher(tmp_path: Path, lang: str = "en", pythonpath: str = "", size: tuple[int, int] = (120, 60),
+            prints: str = f"print({TRICKY!r})\n") -> Iterator[tuple[str, Path]]:
+    """The watcher on a copy of the stubs whose autograd_basics.py runs `prints` first (TRICKY
+    by default), in a real terminal of `size` columns and rows: yields the tmux session and the
+    folder. `pythonpath`: a simulated system's."""
     work = tmp_path / "exercises"
     shutil.copytree(ROOT / "exercises", work)
     stubs = work / "autograd_basics.py"
-    stubs.write_text(f"print({TRICKY!r})\n" + stubs.read_text("utf-8"), "utf-8")
+    stubs.write_text(prints + stubs.read_text("utf-8"), "utf-8")
     session = f"watch-{tmp_path.name}"
     environment = f"env PYTHONPATH={pythonpath} " if pythonpath else ""
-    command = f"cd {ROOT} && {environment}{sys.executable} -m grader watch {work} --lang {lang}; echo EXITED $?; sleep 60"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "60", command], check=True)
+    command = (f"cd {ROOT} && {environment}{sys.executable} -m grader watch {work} --lang {lang}; "
+               "echo EXITED $?; sleep 60")
+    columns, rows = (str(n) for n in size)
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", columns, "-y", rows, command], check=True)
     try:
         yield session, work
     finally:
@@ -113,6 +117,32 @@ def test_watch_speaks_chinese_in_its_run_line_and_keys(tmp_path):
         wait_for(session, "已完成 0/10 个函数", 120)
         assert re.search(r"评分于 \d\d:\d\d:\d\d · 0/10 · 用时 \d+\.\d\d 秒", screen(session))
         assert "按键:h 下一条提示" in screen(session) and TRICKY in screen(session)
+        keys(session, "q")
+        wait_for(session, "EXITED 0", 30)
+
+
+FLOOD = """
+import warnings
+for epoch in range(30):
+    print(f"epoch {epoch}: " + "loss " * 60)
+for _ in range(40):
+    warnings.warn("findfont: Font family 'SimHei' not found.")
+"""
+
+
+@needs_tmux
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_watch_at_80_by_24_keeps_its_status_and_feedback_on_screen(tmp_path, lang):
+    with watcher(tmp_path, lang, size=(80, 24), prints=FLOOD) as (session, _):
+        wait_for(session, {"en": "0/10 functions done", "zh": "已完成 0/10 个函数"}[lang], 120)
+        shown = screen(session)
+        assert re.search({"en": r"graded \d\d:\d\d:\d\d", "zh": r"评分于 \d\d:\d\d:\d\d"}[lang], shown)
+        assert "quadratic_grad" in shown and {"en": "not implemented yet", "zh": "尚未实现"}[lang] in shown
+        assert {"en": "Watching for saves", "zh": "正在等待保存"}[lang] in shown
+        assert shown.count("epoch") < 30  # the output was cut by the screen's rows
+        keys(session, "l")
+        wait_for(session, "zero_grads" if lang == "en" else "→", 30)
+        assert re.search({"en": r"graded \d\d:\d\d:\d\d", "zh": r"评分于 \d\d:\d\d:\d\d"}[lang], screen(session))
         keys(session, "q")
         wait_for(session, "EXITED 0", 30)
 

@@ -18,10 +18,11 @@ from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.progress_bar import ProgressBar
 from rich.rule import Rule
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from watchfiles import watch as changes
@@ -36,7 +37,9 @@ from grader.sandbox.host import Sandbox
 from grader.terminal import visible
 
 KEY_POLL_MS = 200  # how long a wait for saves lasts before the keys typed are read
-OUTPUT_LINES = 15
+OUTPUT_LINES = 15  # of the student's output, at most, however tall the screen
+FEEDBACK_ROWS = 8  # of the current function's feedback, at least, where the list of functions is shown too
+Lines = list[Segment]  # one row of the screen, rendered
 HINT_LEVELS = 3
 
 
@@ -94,11 +97,15 @@ class Watcher:
         assert self.result is not None  # shown only after a grading
         result, lang = self.result, self.lang
         self.console.clear()
-        parts = [*header(result, lang, self.graded_at), *current(result, lang, self.hint_levels, self.keys)]
-        if self.listing:
-            parts.append(Padding(function_list(result, lang), (1, 0, 0, 0)))
-        parts += [*student_output(result, lang), *footer(result, lang, self.keys)]
-        self.console.print(Group(*parts))  # one write: the screen never shows half of it
+        screen = Screen(self.console)
+        top = screen.rows(Group(*header(result, lang, self.graded_at)))
+        bottom = screen.rows(Group(*footer(result, lang, self.keys)))
+        now = screen.rows(Group(*current(result, lang, self.hint_levels, self.keys)))
+        listing = screen.rows(Padding(function_list(result, lang), (1, 0, 0, 0))) if self.listing else []
+        room = screen.height - len(top) - len(bottom)
+        now = now[: max(room - len(listing), min(len(now), FEEDBACK_ROWS), room // 2)]
+        middle = listing[: room - len(now)] if self.listing else student_output(result, lang, screen, room - len(now))
+        self.console.print(Rows(top + now + middle + bottom))  # one write: the screen never shows half of it
 
 
 def header(result: Grade, lang: str, graded_at: datetime) -> list[RenderableType]:
@@ -149,10 +156,20 @@ def function_list(result: Grade, lang: str) -> Table:
     return table
 
 
-def student_output(result: Grade, lang: str) -> list[RenderableType]:
-    if not result.output.strip():
+def student_output(result: Grade, lang: str, screen: "Screen", room: int) -> list[Lines]:
+    """The head of what the student's code printed, cut to `room` rows of the screen (a long
+    line wraps to several), under a rule; nothing where it printed nothing or there is no room."""
+    lines = printed_output(result.output, lang, OUTPUT_LINES).splitlines() if result.output.strip() else []
+    if room < 3 or not lines:
         return []
-    return [Rule(Text(say("student_output", lang))), Text(visible(printed_output(result.output, lang, OUTPUT_LINES)))]
+    shown = screen.rows(Rule(Text(say("student_output", lang))))
+    for number, line in enumerate(lines):
+        rows = screen.rows(Text(visible(line)))
+        if len(shown) + len(rows) > room - (number < len(lines) - 1):
+            note = Text(say("output_cut", lang, lines=number), style="dim")
+            return (shown + rows)[: room - 1] + screen.rows(note) if number == 0 else shown + screen.rows(note)
+        shown += rows
+    return shown
 
 
 def footer(result: Grade, lang: str, keys: bool) -> list[RenderableType]:
@@ -161,6 +178,29 @@ def footer(result: Grade, lang: str, keys: bool) -> list[RenderableType]:
     notices = [visible(render(notice, lang)) for notice in result.for_student().notices]
     lines = [f"\n{say('watching', lang)}", *([say("watch_keys", lang)] if keys else []), *notices]
     return [Text(line, style="dim") for line in lines]
+
+
+class Screen:
+    """The terminal the watcher draws on: its rows, and what a renderable takes of them."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.height = console.size.height - 1  # the last row holds the cursor: a line there would scroll
+
+    def rows(self, renderable: RenderableType) -> list[Lines]:
+        return self.console.render_lines(renderable, self.console.options, pad=False)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows rendered already, printed as they are."""
+
+    lines: list[Lines]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.lines:
+            yield from line
+            yield Segment.line()
 
 
 @contextmanager

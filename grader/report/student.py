@@ -1,5 +1,8 @@
 """What the student's front ends share: which functions are done, the seed line (only where
-random inputs were drawn), and the student's printed output, cut at a line with a note."""
+random inputs were drawn), and the student's printed output, cut at a line with a note, its
+runs of warnings folded into one line each."""
+
+import re
 
 from grader.messages import default_language, say
 from grader.report import function_points
@@ -41,6 +44,34 @@ def printed_output(output: str, lang: str, max_lines: int) -> str:
     lines = output.removesuffix(CUT).splitlines()
     if cut and len(lines) > 1:
         lines.pop()  # a partial line
+    lines = folded_warnings(lines, lang)
     if len(lines) > max_lines:
         lines, cut = lines[:max_lines], True
     return "\n".join([*lines, say("output_cut", lang, lines=len(lines))] if cut else lines)
+
+
+# a warning as Python's warnings module prints it (file:line: Category: message, then the
+# source line, indented), or as matplotlib logs a font it cannot find
+WARNING = re.compile(r"^(?:.*?:\d+: )?(?P<text>(?:\w*Warning: |findfont: ).*)$")
+
+
+def folded_warnings(lines: list[str], lang: str) -> list[str]:
+    """Each run of warnings as its first one, without the file it came from (a path of the
+    machine), and how many more there were: the tutorial's SimHei alone gives dozens."""
+    kept: list[str] = []
+    count = 0
+    for line in lines:
+        if count and line.startswith("  ") and not WARNING.match(line):
+            continue  # the source line the warning above quotes
+        if found := WARNING.match(line):
+            kept += [] if count else [found["text"]]
+            count += 1
+            continue
+        kept, count = [*with_count(kept, count, lang), line], 0
+    return with_count(kept, count, lang)
+
+
+def with_count(kept: list[str], count: int, lang: str) -> list[str]:
+    if count < 2:
+        return kept
+    return [*kept[:-1], f"{kept[-1]} {say('warnings_folded', lang, count=count - 1)}"]
