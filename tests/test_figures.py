@@ -46,3 +46,34 @@ def test_a_huge_figure_is_rendered_small():
 def test_an_image_that_is_no_png_is_refused(forged):
     with pytest.raises(Malformed):
         decode("plot_fit", {"figure": {"kind": "figure"}, "axes": [], "image": forged})
+
+
+DIVERGING_TRAIN = """
+    w, b = init_params(x.device)
+    losses = []
+    for _ in range(epochs):
+        loss = mse_loss(predict(x, w, b), y)
+        losses.append(loss.item())
+        loss.backward()
+        sgd_step([w, b], 10.0)
+        zero_grads([w, b])
+    return w, b, losses
+"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_diverged_training_is_shown_as_diverged_with_what_to_change(graded, tmp_path, lang):
+    from grader.messages import figure_labels
+    from grader.report.figures import diverged, student_training, training_image
+    from grader.report.html import write_feedback_page
+
+    result = graded({"train": DIVERGING_TRAIN})
+    training = student_training(result)
+    assert training is not None and diverged(training)
+    page = tmp_path / "page.html"
+    write_feedback_page(result.for_student(), lang, page)
+    text = page.read_text("utf-8")
+    assert {"en": "your training diverged", "zh": "你的训练发散了"}[lang] in text
+    assert {"en": "smaller lr", "zh": "更小的 lr"}[lang] in text and "nanx" not in text
+    assert figure_labels(lang)["diverged"]
+    training_image(training, lang)  # drawn without a warning (they are errors here)

@@ -4,18 +4,19 @@ import argparse
 import contextlib
 import os
 import random
+import re
 import sys
 import warnings
 from collections.abc import Iterator
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from grader import instructors_only
 from grader.frontends.console import readable_everywhere
-from grader.lesson import FUNCTIONS
-from grader.load import UsageError
-from grader.messages import LANGUAGES, default_language
+from grader.lesson import API, FUNCTIONS
+from grader.load import UsageError, holds_lesson
+from grader.messages import LANGUAGES, default_language, say
 from grader.sandbox.child.host_os import CALL_SECONDS, WALL_FACTOR
 from grader.sandbox.spawn import ISOLATION_LEVELS, IsolationError
 from grader.terminal import visible
@@ -38,8 +39,53 @@ class Exit(IntEnum):
     USAGE = 2
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m grader", description="Grade the autograd lesson.")
+# argparse's own messages, as sentences of the catalogue (in the order they are tried)
+ARGPARSE_MESSAGES = tuple((key, re.compile(pattern)) for key, pattern in (
+    ("arg_required", r"the following arguments are required: (?P<names>.+)"),
+    ("arg_unrecognized", r"unrecognized arguments: (?P<names>.+)"),
+    ("arg_invalid_choice",
+     r"argument (?P<argument>[^:]+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.+)\)"),
+    ("arg_invalid_value", r"argument (?P<argument>[^:]+): invalid (?P<kind>int|float|Path) value: (?P<value>.+)"),
+    ("arg_expected_value", r"argument (?P<argument>[^:]+): expected one argument"),
+    ("arg_other", r"argument (?P<argument>[^:]+): (?P<message>.+)"),
+))
+
+
+class SentenceParser(argparse.ArgumentParser):
+    """A usage error, argparse's own too, as one sentence in the student's language (no usage
+    block above it), exit 2."""
+
+    lang = "en"
+
+    def error(self, message: str) -> NoReturn:
+        problem = visible(argparse_sentence(message, self.lang))
+        print(say("usage_error", self.lang, problem=problem, command=self.prog), file=sys.stderr)
+        sys.exit(Exit.USAGE)
+
+
+def argparse_sentence(message: str, lang: str) -> str:
+    for key, pattern in ARGPARSE_MESSAGES:
+        if found := pattern.fullmatch(message):
+            fields = found.groupdict()
+            if "kind" in fields:
+                fields["kind"] = say(f"kind_{fields['kind'].lower()}", lang)
+            return say(key, lang, **fields)
+    return message
+
+
+def requested_language(argv: list[str]) -> str:
+    """The --lang of a command line that may not parse, else the locale's language."""
+    for option, value in zip(argv, [*argv[1:], ""]):
+        wanted = value if option == "--lang" else option.removeprefix("--lang=")
+        if option.startswith("--lang") and wanted in LANGUAGES:
+            return wanted
+    return default_language()
+
+
+def parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The command line; its usage errors said in `lang` (subcommands' parsers share its class)."""
+    in_lang = type("Parser", (SentenceParser,), {"lang": lang})
+    top = in_lang(prog="python -m grader", description="Grade the autograd lesson.")
     commands = top.add_subparsers(dest="command", required=True)
     for add in (student_commands, instructor_commands, packaging_commands):
         add(commands)
@@ -160,13 +206,13 @@ def with_deploy_options(command: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 def main(argv: list[str] | None = None) -> int:
     readable_everywhere()
-    arguments = parser().parse_args(argv)
+    arguments = parser(requested_language(sys.argv[1:] if argv is None else argv)).parse_args(argv)
     if getattr(arguments, "isolation", None):
         os.environ["GRADER_ISOLATION"] = arguments.isolation  # the zygotes and the notices read it
     try:
         return COMMANDS[arguments.command](arguments)
     except (UsageError, IsolationError) as error:
-        print(f"error: {visible(str(error))}", file=sys.stderr)
+        print(visible(say("error_line", getattr(arguments, "lang", "en"), problem=str(error))), file=sys.stderr)
         return Exit.USAGE
     except ModuleNotFoundError as error:
         if not instructors_only(error.name or ""):
@@ -192,10 +238,41 @@ def early_sandbox(path: Path, call_seconds: float = CALL_SECONDS) -> "Sandbox":
     return Sandbox(limits=Limits(call_seconds=call_seconds), zygote=worker)
 
 
+def lesson_folder(path: Path, command: str, lang: str) -> Path:
+    """The folder to grade: `path`; where it lacks the lesson files, the folder run in (a student
+    inside exercises/), or the one folder below `path` that holds them. Else where to run it."""
+    if holds_lesson(path):
+        return path
+    if path == Path("exercises") and not path.exists():  # the default: the student is inside it, or beside
+        path = Path(".")
+        if holds_lesson(path):
+            return path
+    if not path.is_dir():
+        raise UsageError(say("not_a_folder_here", lang, path=path, cwd=Path.cwd(), command=command))
+    below = folders_below(path)
+    if len(below) == 1:
+        print(visible(say("found_lesson_in", lang, path=below[0])), file=sys.stderr)
+        return below[0]
+    files = " / ".join(f"{module}.py" for module in API)
+    if below:
+        folders = ", ".join(map(str, below))
+        raise UsageError(say("lesson_folders_below", lang, path=path, folders=folders, command=command, first=below[0]))
+    raise UsageError(say("no_lesson_here", lang, path=path.resolve() if path == Path(".") else path, files=files,
+                         command=command))
+
+
+def folders_below(path: Path) -> list[Path]:
+    try:
+        return [child for child in sorted(path.iterdir()) if child.is_dir() and holds_lesson(child)]
+    except OSError:  # a folder the student may not list
+        return []
+
+
 def check(arguments: argparse.Namespace) -> int:
     for output in (arguments.json, arguments.html):
         if output is not None and not output.parent.is_dir():
-            raise UsageError(f"cannot write {output}: the folder {output.parent} does not exist.")
+            raise UsageError(say("dist_parent_missing", arguments.lang, path=output, parent=output.parent))
+    arguments.path = lesson_folder(arguments.path, "check", arguments.lang)
     with early_sandbox(arguments.path, arguments.call_seconds) as sandbox:
         from grader.grade import grade
         from grader.report.gradescope import write_gradescope
@@ -215,6 +292,7 @@ def check(arguments: argparse.Namespace) -> int:
 
 
 def watch(arguments: argparse.Namespace) -> int:
+    arguments.path = lesson_folder(arguments.path, "watch", arguments.lang)
     with early_sandbox(arguments.path, arguments.call_seconds) as sandbox:
         from grader.frontends.watch import watch as watch_and_grade
         from grader.messages import say
@@ -229,7 +307,7 @@ def hint(arguments: argparse.Namespace) -> int:
     from grader.messages import hint as hint_text
     from grader.messages import say
 
-    function = arguments.function or first_unfinished_in(arguments.path)
+    function = arguments.function or first_unfinished_in(lesson_folder(arguments.path, "hint", arguments.lang))
     if function is None:
         from grader.report.student import all_done
 

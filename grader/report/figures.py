@@ -7,6 +7,7 @@ import base64
 import contextlib
 import io
 import json
+import math
 import threading
 from collections.abc import Callable
 from functools import cache, lru_cache
@@ -123,8 +124,8 @@ def cached_training_image(student_json: str, lang: str) -> str:
         fit_axes, loss_axes = figure.subplots(1, 2)
         fit_axes.plot(x, y, ".", color="0.6", label=text["data"])
         for run, name, dash in ((reference, "reference", "--"), (student, "yours", "-")):
-            label = f"{text[name]}: {run['w']:.3f}x + {run['b']:.3f}"
-            fit_axes.plot(x, run["w"] * x + run["b"], dash, label=label)
+            fit = f"{run['w']:.3f}x + {run['b']:.3f}" if not diverged(run) else text["diverged"]
+            fit_axes.plot(x, run["w"] * x + run["b"], dash, label=f"{text[name]}: {fit}")
             loss_axes.plot(run["losses"], dash, label=text[name])
         fit_axes.set(title=text["fit"], xlabel="x", ylabel="y")
         loss_axes.set(title=text["curve"], xlabel=text["epoch"], ylabel=text["loss"], yscale="log")
@@ -133,6 +134,11 @@ def cached_training_image(student_json: str, lang: str) -> str:
         figure.tight_layout()
 
     return drawn(lang, (10, 4), draw)
+
+
+def diverged(run: dict) -> bool:
+    """Whether a training ended with w or b not a finite number (inf, or nan)."""
+    return not all(math.isfinite(run[name]) for name in ("w", "b"))
 
 
 def plot_image(png: bytes) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from grader.messages import say
 from grader.report import function_feedback, function_points, render
-from grader.report.figures import plot_image, student_plot, student_training, training_image
+from grader.report.figures import diverged, plot_image, student_plot, student_training, training_image
 from grader.report.student import seed_line
 from grader.results import Grade
 
@@ -29,10 +29,15 @@ def feedback_page(grade: Grade, lang: str, title: str) -> str:
     )
     return page(title, lang, (
         f"<p id='total'>{say('total', lang)}: <b>{grade.score:g}/{grade.max_score:g}</b>{seed(grade, lang)}</p>"
-        f"<ul id='notices'>{''.join(f'<li>{escape(render(notice, lang))}</li>' for notice in grade.notices)}</ul>"
+        f"<ul id='notices'>{notices(grade, lang)}</ul>"
         f"<table><tr><th>{say('function', lang)}</th><th>{say('points', lang)}</th>"
         f"<th>{say('feedback', lang)}</th></tr>{rows}</table>{figures(grade, lang)}"
     ))
+
+
+def notices(grade: Grade, lang: str) -> str:
+    """The notices for the student: a page is a student's, never about the grading host."""
+    return "".join(f"<li>{escape(render(notice, lang))}</li>" for notice in grade.for_student().notices)
 
 
 def seed(grade: Grade, lang: str) -> str:
@@ -51,10 +56,17 @@ def page(title: str, lang: str, body: str, style: str = "") -> str:
 def figures(grade: Grade, lang: str) -> str:
     shown = []
     if (training := student_training(grade)) is not None:
-        shown.append(("train", training_image(training, lang)))
+        shown.append(("train", training_image(training, lang), divergence(training, lang)))
     if (png := student_plot(grade)) is not None:
-        shown.append(("plot_fit", plot_image(png)))
-    return "".join(f"<h2><code>{name}</code></h2><img alt='{name}' src='{uri}'>" for name, uri in shown)
+        shown.append(("plot_fit", plot_image(png), ""))
+    return "".join(f"<h2><code>{name}</code></h2>{note}<img alt='{name}' src='{uri}'>" for name, uri, note in shown)
+
+
+def divergence(training: dict, lang: str) -> str:
+    """Where the student's training ended in inf or nan: what that means, and what to change."""
+    if not diverged(training):
+        return ""
+    return f"<p class='diverged'>{escape(say('fit_diverged', lang, w=training['w'], b=training['b']))}</p>"
 
 
 def write_feedback_page(grade: Grade, lang: str, file: Path, title: str | None = None) -> None:
