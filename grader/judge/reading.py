@@ -17,6 +17,7 @@ where they can (judge/source.py), and no verdict rests on them alone.
 
 import ast
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -130,7 +131,7 @@ class Scope:
             return self.bindings[name]
         return self.outer.lookup(name) if self.outer else set()
 
-    def expanded(self, names: set[str]) -> set[str]:
+    def expanded(self, names: AbstractSet[str]) -> set[str]:
         """The names, and everything their bindings stand for, transitively."""
         found, todo = set(names), list(names)
         while todo:
