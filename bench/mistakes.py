@@ -3,8 +3,10 @@
 Each mistake is graded twice, with the public checks only (what `check` and `watch` run)
 and with the hidden ones too. Per function, of the mistakes that must cost it points:
 caught (it lost points), named (its feedback names the expected misconception, or, for a
-function broken by a helper, blames that helper); and false fails (it lost points though
-the mistake is elsewhere, or in a correct variant). Run from the checkout:
+function broken by a helper, blames that helper), and named in each language (what the
+student reads about the function, rendered in that language, holds the misconception's
+explanation, or the helper's name); and false fails (it lost points though the mistake is
+elsewhere, or in a correct variant). Run from the checkout:
     python bench/mistakes.py
 """
 
@@ -18,6 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from grader.grade import grade  # noqa: E402
 from grader.lesson import FUNCTIONS  # noqa: E402
+from grader.messages import LANGUAGES, explain  # noqa: E402
+from grader.report import function_feedback  # noqa: E402
 from grader.results import Grade  # noqa: E402
 from grader.sandbox.host import Sandbox  # noqa: E402
 from tests.conftest import SEED, write_submission  # noqa: E402
@@ -37,35 +41,54 @@ def named(result: Grade, function: str, mistake: Mistake) -> bool:
     return any(set(f.blamed_on) & mistake.bodies.keys() for f in feedbacks)
 
 
+def named_in(result: Grade, function: str, mistake: Mistake, lang: str) -> bool:
+    """Whether the student reads the name: the explanation, or the helper to fix first."""
+    shown = function_feedback(result, function, lang)
+    if function in mistake.bodies:
+        return mistake.misconception is not None and explain(mistake.misconception, lang) in shown
+    return any(helper in shown for helper in mistake.bodies)
+
+
 def tally(sandbox: Sandbox, folder: Path) -> dict[str, Counter]:
     counts = {run: Counter() for run in RUNS}
     cases = [*MISTAKES.values(), *(Mistake(bodies, set(), None) for bodies in CORRECT_VARIANTS.values())]
     for number, mistake in enumerate(cases):
         submission = write_submission(folder / str(number), mistake.bodies, mistake.preambles)
         for run, hidden in RUNS.items():
-            result = grade(submission, hidden=hidden, seed=SEED, sandbox=sandbox)
-            for function in mistake.loses:
-                counts[run][function, "due"] += 1
-                counts[run][function, "caught"] += function in lost(result)
-                counts[run][function, "named"] += function in lost(result) and named(result, function, mistake)
-            for function in lost(result) - mistake.loses:
-                counts[run][function, "false fail"] += 1
+            count(counts[run], grade(submission, hidden=hidden, seed=SEED, sandbox=sandbox), mistake)
     return counts
+
+
+def count(counter: Counter, result: Grade, mistake: Mistake) -> None:
+    for function in mistake.loses:
+        caught = function in lost(result)
+        counter[function, "due"] += 1
+        counter[function, "caught"] += caught
+        counter[function, "named"] += caught and named(result, function, mistake)
+        for lang in LANGUAGES:
+            counter[function, lang] += caught and named_in(result, function, mistake, lang)
+    for function in lost(result) - mistake.loses:
+        counter[function, "false fail"] += 1
+
+
+COLUMNS = ("caught", "named", *LANGUAGES)
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder, Sandbox() as sandbox:
         counts = tally(sandbox, Path(folder))
     print(f"{len(MISTAKES)} mistakes and {len(CORRECT_VARIANTS)} correct variants from tests/corpus.py")
-    print(f"{'function':<24}" + "".join(f"{run + ': caught / named / false fails':>40}" for run in RUNS))
+    header = " / ".join(COLUMNS[:2]) + " / named in " + " / ".join(LANGUAGES) + " / false fails"
+    print(f"{'function':<24}" + "".join(f"{run + ': ' + header:>52}" for run in RUNS))
     for function in FUNCTIONS:
-        cells = [f"{c[function, 'caught']}/{c[function, 'due']} / {c[function, 'named']}/{c[function, 'due']} / "
-                 f"{c[function, 'false fail']}" for c in counts.values()]
-        print(f"{function:<24}" + "".join(f"{cell:>40}" for cell in cells))
+        cells = [" / ".join(f"{c[function, key]}/{c[function, 'due']}" for key in COLUMNS)
+                 + f" / {c[function, 'false fail']}" for c in counts.values()]
+        print(f"{function:<24}" + "".join(f"{cell:>52}" for cell in cells))
     for run, c in counts.items():
-        due, caught, named_ = (sum(c[f, key] for f in FUNCTIONS) for key in ("due", "caught", "named"))
-        print(f"{run}: caught {caught}/{due}, named {named_}/{due} ({named_ / due:.0%} of the functions that "
-              f"must lose points), false fails {sum(c[f, 'false fail'] for f in FUNCTIONS)}")
+        due = sum(c[f, "due"] for f in FUNCTIONS)
+        shares = ", ".join(f"{key} {total}/{due} ({total / due:.0%})"
+                           for key in COLUMNS for total in [sum(c[f, key] for f in FUNCTIONS)])
+        print(f"{run}: {shares}; false fails {sum(c[f, 'false fail'] for f in FUNCTIONS)}")
 
 
 if __name__ == "__main__":

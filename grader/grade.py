@@ -1,5 +1,5 @@
-"""A grading run, as its steps: load, confine syntax errors, plan, run isolated, judge (compare, blame, read the
-source), score."""
+"""A grading run, as its steps: load, confine syntax errors, plan, run isolated, judge (compare, name the slips
+the source shows, blame, read the source), score."""
 
 import time
 from collections.abc import Iterator
@@ -10,6 +10,7 @@ import torch
 
 from grader.judge.blame import blamed
 from grader.judge.score import score
+from grader.judge.slips import explained
 from grader.judge.source import source_findings
 from grader.judge.verdict import Verdict, verdict
 from grader.lesson.checks import collect
@@ -31,7 +32,7 @@ def grade(path: Path, *, hidden: bool, seed: int, only: str | None = None, sandb
         run = running.run(confined.sources, unique_calls(plan))
         outcomes = [run.outcomes[step.call.index] for step in plan]
         verdicts = [verdict(step.check, step.call.device, step.call.inputs, o) for step, o in zip(plan, outcomes)]
-        verdicts = broken(verdicts, plan, confined.broken)
+        verdicts = explained(broken(verdicts, plan, confined.broken), plan, confined.sources)
         verdicts = blamed(plan, verdicts, lambda calls: running.run(confined.sources, calls).outcomes)
     verdicts = overruled(verdicts, plan, source_findings(confined.sources))
     results = [score(s.check, s.call.device, v, o, len(devices)) for s, v, o in zip(plan, verdicts, outcomes)]

@@ -17,6 +17,19 @@ class Mistake(NamedTuple):
     """module name: code put at its top"""
 
 
+# the solution's train, for the mistakes that change one thing in it
+TRAIN = """
+w, b = init_params(x.device)
+losses = []
+for _ in range(epochs):
+    loss = mse_loss(predict(x, w, b), y)
+    losses.append(loss.item())
+    loss.backward()
+    sgd_step([w, b], lr)
+    zero_grads([w, b])
+return w, b, losses
+"""
+
 RAW = {
     "quadratic_grad returns y": (
         {"quadratic_grad": """
@@ -316,7 +329,7 @@ RAW = {
             for p in params:
                 p.grad.zero_
         """},
-        {"zero_grads", "train"}, "grad_accumulates",
+        {"zero_grads", "train"}, "method_not_called",
     ),
     "train rebinds w and b": (
         {"train": """
@@ -394,6 +407,185 @@ RAW = {
         """},
         {"plot_fit"}, "returned_figure_and_axes",
     ),
+    # issue 23: each named, with what to fix and why, in both languages
+    "chain_rule_grads right by hand, without backward": (
+        {"chain_rule_grads": """
+            x = torch.as_tensor(x, dtype=torch.float32)
+            y = torch.as_tensor(y, dtype=torch.float32)
+            return 2 * x * y, x**2 + 2 * y
+        """},
+        {"chain_rule_grads"}, "no_backward_two_leaves",
+    ),
+    "chain_rule_grads by hand with dz/dy = 2y": (
+        {"chain_rule_grads": """
+            x = torch.as_tensor(x, dtype=torch.float32)
+            y = torch.as_tensor(y, dtype=torch.float32)
+            return 2 * x * y, 2 * y
+        """},
+        {"chain_rule_grads"}, "partial_dz_dy",
+    ),
+    "chain_rule_grads leaves y without requires_grad": (
+        {"chain_rule_grads": """
+            x = torch.tensor(float(x), requires_grad=True)
+            y = torch.tensor(float(y))
+            (x**2 * y + y**2).backward()
+            return x.grad, y.grad
+        """},
+        {"chain_rule_grads"}, "y_not_a_leaf",
+    ),
+    "zero_grads returns inside the loop": (
+        {"zero_grads": """
+            for p in params:
+                if p.grad is not None:
+                    p.grad.zero_()
+                return
+        """},
+        {"zero_grads", "train"}, "stops_after_first",
+    ),
+    "zero_grads as the tutorial writes it, on w and b": (
+        {"zero_grads": """
+            w.grad.zero_()
+            b.grad.zero_()
+        """},
+        {"zero_grads", "train"}, "tutorial_names",
+    ),
+    "zero_grads misspells zero_": (
+        {"zero_grads": """
+            for p in params:
+                if p.grad is not None:
+                    p.grad.zero()
+        """},
+        {"zero_grads", "train"}, "misspelled_method",
+    ),
+    "zero_grads with a full-width parenthesis": (
+        {"zero_grads": """
+            for p in params:
+                if p.grad is not None:
+                    p.grad.zero_（)
+        """},
+        {"zero_grads", "train"}, "full_width_punctuation",
+    ),
+    "train pastes the tutorial's loop": (
+        {"train": """
+            losses = []
+            for epoch in range(epochs):
+                y_pred = w * x + b
+                loss = mse_loss(y_pred, y)
+                losses.append(loss.item())
+                loss.backward()
+                with torch.no_grad():
+                    w -= learning_rate * w.grad
+                    b -= learning_rate * b.grad
+                w.grad.zero_()
+                b.grad.zero_()
+            return w, b, losses
+        """},
+        {"train"}, "tutorial_names",
+    ),
+    "train calls loss.backward without parentheses": (
+        {"train": TRAIN.replace("loss.backward()", "loss.backward")},
+        {"train"}, "method_not_called",
+    ),
+    "train hard-codes the learning rate": (
+        {"train": TRAIN.replace("sgd_step([w, b], lr)", "sgd_step([w, b], 0.01)")},
+        {"train"}, "ignores_lr",
+    ),
+    "train hard-codes the epochs": (
+        {"train": TRAIN.replace("range(epochs)", "range(100)")},
+        {"train"}, "ignores_epochs",
+    ),
+    "train fits make_data() instead of its x and y": (
+        {"train": "x, y = make_data()" + TRAIN},
+        {"train"}, "ignores_data",
+    ),
+    "train returns w and b as numbers": (
+        {"train": TRAIN.replace("return w, b, losses", "return w.item(), b.item(), losses")},
+        {"train"}, "python_number",
+    ),
+    "predict multiplies with @": ({"predict": "return x @ w + b"}, {"predict", "train"}, "matmul_with_scalar"),
+    "predict builds on w.data": (
+        {"predict": "return w.data * x + b.data"}, {"predict", "train"}, "detached_prediction",
+    ),
+    "predict goes through NumPy": (
+        {"predict": "return torch.from_numpy(w.detach().numpy() * x.numpy() + b.detach().numpy())"},
+        {"predict", "train"}, "detached_prediction",
+    ),
+    "mse_loss squares the mean": (
+        {"mse_loss": "return (y_pred - y_true).mean() ** 2"}, {"mse_loss", "train"}, "square_of_mean",
+    ),
+    "mse_loss calls .numpy() on its arguments": (
+        {"mse_loss": """
+            difference = y_pred.numpy() - y_true.numpy()
+            return (difference**2).mean()
+        """},
+        {"mse_loss", "train"}, "numpy_detour",
+    ),
+    "mse_loss forgets to call mean": (
+        {"mse_loss": "return ((y_pred - y_true) ** 2).mean"}, {"mse_loss", "train"}, "method_not_called",
+    ),
+    "mse_grads leaves x out of dL/dw": (
+        {"mse_grads": """
+            error = w * x + b - y
+            return 2 * error.mean(), 2 * error.mean()
+        """},
+        {"mse_grads"}, "dw_without_x",
+    ),
+    "mse_grads multiplies the means": (
+        {"mse_grads": """
+            error = w * x + b - y
+            return 2 * error.mean() * x.mean(), 2 * error.mean()
+        """},
+        {"mse_grads"}, "product_of_means",
+    ),
+    "mse_grads flattens y inside the formula": (
+        {"mse_grads": """
+            error = w * x + b - y.flatten()
+            return 2 * (error * x).mean(), 2 * error.mean()
+        """},
+        {"mse_grads"}, "broadcast_to_matrix",
+    ),
+    "mse_grads goes through NumPy": (
+        {"mse_grads": """
+            error = (w * x + b - y).numpy()
+            return 2 * (error * x.numpy()).mean(), 2 * error.mean()
+        """},
+        {"mse_grads"}, "numpy_detour",
+    ),
+    "quadratic_grad_by_hand goes through NumPy": (
+        {"quadratic_grad_by_hand": "return 2 * x.numpy() + 3"}, {"quadratic_grad_by_hand"}, "numpy_detour",
+    ),
+    "quadratic_grad_by_hand works on x.item()": (
+        {"quadratic_grad_by_hand": "return torch.tensor(2 * x.item() + 3)"}, {"quadratic_grad_by_hand"},
+        "number_for_tensor",
+    ),
+    "sgd_step with a full-width colon": (
+        {"sgd_step": """
+            with torch.no_grad()：
+                for p in params:
+                    p -= lr * p.grad
+        """},
+        {"sgd_step", "train"}, "full_width_punctuation",
+    ),
+    "sgd_step misspells no_grad": (
+        {"sgd_step": """
+            with torch.no_grads():
+                for p in params:
+                    p -= lr * p.grad
+        """},
+        {"sgd_step", "train"}, "misspelled_method",
+    ),
+    "plot_fit swaps the panels": (
+        {"plot_fit": """
+            x, y = x.detach().cpu().flatten(), y.detach().cpu().flatten()
+            figure = Figure()
+            loss_axes, data_axes = figure.subplots(1, 2)
+            data_axes.scatter(x, y)
+            data_axes.plot(x, (w * x + b).detach())
+            loss_axes.plot(losses)
+            return figure
+        """},
+        {"plot_fit"}, "panels_swapped",
+    ),
 }
 
 MISTAKES = {name: Mistake(*entry) for name, entry in RAW.items()}
@@ -448,6 +640,22 @@ CORRECT_VARIANTS = {
             loss.backward()
             sgd_step([w, b], lr)
         return w, b, losses
+    """},
+    "zero_grads with a stray uncalled method besides the call": {"zero_grads": """
+        for p in params:
+            if p.grad is not None:
+                p.grad.zero_
+                p.grad.zero_()
+    """},
+    "plot_fit makes the right axes first": {"plot_fit": """
+        x, y = x.detach().cpu().flatten(), y.detach().cpu().flatten()
+        figure = Figure()
+        loss_axes = figure.add_subplot(1, 2, 2)
+        data_axes = figure.add_subplot(1, 2, 1)
+        data_axes.scatter(x, y)
+        data_axes.plot(x, (w * x + b).detach())
+        loss_axes.plot(losses)
+        return figure
     """},
     "train on data.device with helpers inlined": {"train": """
         w = torch.zeros((), device=x.device, requires_grad=True)

@@ -20,6 +20,7 @@ PROPER_NAMES = {
     "nbgrader", "seccomp", "Landlock", "bubblewrap", "uid", "Ctrl", "Figure", "Tensor", "Gradescope", "Canvas",
     "Excel", "LibreOffice", "PrairieLearn", "pip", "wheel", "zip", "tar", "Autograd", "Linux",
     "Threat", "model",  # the README's section "Threat model", named as it is headed
+    "Noto", "Sans", "CJK",  # a font's name
 }
 # what the code of this lesson says: torch, autograd and Python words a learner types
 CODE_WORDS = {
@@ -28,6 +29,8 @@ CODE_WORDS = {
     "detach", "numpy", "cpu", "cuda", "shell", "dx", "dy", "dz", "dL", "dw", "mean", "sum", "xy", "flatten", "squeeze",
     "for",
     "batch", "folder",  # a command of the kit, a column of the roster
+    "exercises",  # the students' folder
+    "db", "np",  # dL/db beside dL/dw; NumPy as code imports it (np.mean)
 }
 CODE = re.compile(
     r"\{[^{}]*\}"  # a template's field: filled with a value or a name
@@ -80,13 +83,17 @@ def test_the_detector_finds_english_fragments():
     assert english_words("a tensor of shape (100, 1)") == ["of", "shape"]
 
 
+# the messages that quote an exception's own text
+QUOTING = ("raised", "exception", "syntax_error", "no_such_attribute")
+
+
 def exception_texts(result) -> list[str]:
     """The raw text of each exception the student's code raised: quoted as it is."""
     found = []
     for r in result.results:
         feedback = r.feedback
         while feedback is not None:
-            found += [feedback.params["message"]] if feedback.message in ("raised", "exception", "syntax_error") else []
+            found += [feedback.params["message"]] if feedback.message in QUOTING else []
             feedback = feedback.cause
     return [text for text in found if text]
 

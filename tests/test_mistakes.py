@@ -7,6 +7,8 @@ import io
 import pytest
 from rich.console import Console
 
+from grader.judge.errors import error_feedback
+from grader.judge.slips import full_width
 from grader.messages import LANGUAGES
 from grader.report.gradescope import gradescope_results
 from grader.report.table import print_table
@@ -81,3 +83,42 @@ def test_train_own_mistake_blames_no_helper(graded):
     result = graded(MISTAKES["train never zeroes the gradients"].bodies)
     train = [r for r in result.results if r.function == "train" and r.score < r.max_score]
     assert train and all(r.feedback.blamed_on == () for r in train)
+
+
+@pytest.mark.parametrize("character", list("：，（）。；“”\u3000"))
+def test_full_width_punctuation_is_named_from_the_syntax_error(character):
+    message = f"invalid character '{character}' (U+{ord(character):04X})"
+    assert full_width(message) == "full_width_punctuation"
+
+
+@pytest.mark.parametrize("message", ["invalid character '€' (U+20AC)", "expected ':'", "invalid syntax"])
+def test_other_syntax_errors_are_not_full_width(message):
+    assert full_width(message) is None
+
+
+@pytest.mark.parametrize(("error", "message", "mistake"), [
+    ("NameError", "name 'w' is not defined", "tutorial_names"),
+    ("NameError", "name 'learning_rate' is not defined", "tutorial_names"),
+    ("NameError", "name 'parms' is not defined", "undefined_name"),
+    ("UnboundLocalError", "cannot access local variable 'w' where it is not associated with a value", "tutorial_names"),
+    ("UnboundLocalError", "local variable 'total' referenced before assignment", "unbound_local"),  # Python 3.10
+    ("RuntimeError", "both arguments to matmul need to be at least 1D, but they are 2D and 0D", "matmul_with_scalar"),
+])
+def test_an_exception_is_read_with_the_names_in_it(error, message, mistake):
+    assert error_feedback(error, message, "").misconception == mistake
+
+
+@pytest.mark.parametrize(("message", "closest"), [
+    ("'Tensor' object has no attribute 'zero'", ".zero_"),
+    ("'Tensor' object has no attribute 'backwards'", ".backward"),
+    ("module 'torch' has no attribute 'no_grads'", "torch.no_grad"),
+])
+def test_a_misspelled_name_is_shown_with_the_closest_one(message, closest):
+    feedback = error_feedback("AttributeError", message, "")
+    assert (feedback.misconception, feedback.params["suggestion"]) == ("misspelled_method", closest)
+
+
+def test_an_exception_these_rules_do_not_read_is_left_as_python_says_it():
+    assert error_feedback("AttributeError", "'NoneType' object has no attribute 'zero_'", "") is None
+    assert error_feedback("AttributeError", "'Tensor' object has no attribute 'qwertyuiop'", "") is None
+    assert error_feedback("ValueError", "name 'w' is not defined", "") is None

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from grader.results import Expected, Feedback
-from grader.sandbox.observations import NoneValue, Scalar, SequenceValue, TensorValue, Value
+from grader.sandbox.observations import NoneValue, Opaque, Scalar, SequenceValue, TensorValue, Value
 
 ATOL = RTOL = 1e-4
 
@@ -32,8 +32,18 @@ def structure_problem(got: Value, expected: Any) -> Feedback | None:
         return Feedback("not_a_sequence", {"expected": len(expected), "got": got})
     if len(got.items) != len(expected):
         return Feedback("wrong_length", {"expected": len(expected), "got": len(got.items)})
-    problems = (structure_problem(g, e) for g, e in zip(got.items, expected))
-    return next((p for p in problems if p is not None), None)
+    return item_problem(got.items, expected)
+
+
+def item_problem(items: tuple[Value, ...], expected: tuple | list) -> Feedback | None:
+    """The first item's problem. A tuple is a function's results: which one is said ("got
+    None" alone does not tell dz/dx from dz/dy); a list holds calls, losses or parameters."""
+    for position, (got, wanted) in enumerate(zip(items, expected), 1):
+        found = structure_problem(got, wanted)
+        if found is not None:
+            return found if isinstance(expected, list) else Feedback(
+                "in_result", {"position": position, "count": len(expected)}, cause=found)
+    return None
 
 
 def tensor_structure_problem(got: Value, expected: torch.Tensor) -> Feedback | None:
@@ -74,10 +84,26 @@ def tensors_close(got: torch.Tensor, expected: torch.Tensor, atol: float, rtol: 
     return got64.shape == expected64.shape and bool(torch.allclose(got64, expected64, rtol, atol))
 
 
-def first_misconception(got: Value, candidates: dict[str, Any], atol: float = ATOL, rtol: float = RTOL) -> str | None:
-    """The id of the first known wrong answer that the student's answer matches."""
-    return next((key for key, wrong in candidates.items() if values_match(got, wrong, atol, rtol)), None)
+# What the type of a returned object shows, whatever the function: a method named without its
+# call, or a value that went through NumPy (its arrays and scalars are no tensors).
+OBJECT_MISTAKES = {
+    "builtin_function_or_method": "method_not_called", "method": "method_not_called",
+    "ndarray": "numpy_detour", "float64": "numpy_detour", "float32": "numpy_detour",
+}
 
+
+def first_misconception(got: Value, candidates: dict[str, Any], atol: float = ATOL, rtol: float = RTOL) -> str | None:
+    """The id of the mistake an object in the answer shows, else of the first known wrong
+    answer that the student's answer matches."""
+    shown = next((OBJECT_MISTAKES[o.type] for o in objects(got) if o.type in OBJECT_MISTAKES), None)
+    return shown or next((key for key, wrong in candidates.items() if values_match(got, wrong, atol, rtol)), None)
+
+
+def objects(got: Value) -> list[Opaque]:
+    """The opaque objects in an answer, its items' included."""
+    if isinstance(got, SequenceValue):
+        return [found for item in got.items for found in objects(item)]
+    return [got] if isinstance(got, Opaque) else []
 
 
 def same_value(first: Value, again: Value) -> bool:

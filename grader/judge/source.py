@@ -27,7 +27,7 @@ REACHING_NAMES = {
 }
 COMPUTED_NAME_TAKERS = {"getattr", "setattr", "delattr", "hasattr", "import_module", "attrgetter", "methodcaller"}
 # The misconception each autograd exercise's missing backward points to.
-NO_BACKWARD = {"train": "gradients_by_hand"}
+NO_BACKWARD = {"train": "gradients_by_hand", "chain_rule_grads": "no_backward_two_leaves"}
 
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 Table = dict[str, tuple[ast.FunctionDef | ast.AsyncFunctionDef, Scope]]

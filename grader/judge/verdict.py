@@ -4,6 +4,7 @@ import traceback
 from typing import Any
 
 from grader.judge.compare import same_value
+from grader.judge.errors import error_feedback
 from grader.lesson.checks import Check
 from grader.results import Feedback, Status
 from grader.sandbox.host import Limits
@@ -80,5 +81,6 @@ def raised(check: Check, kind: ErrorKind, error: ExceptionInfo) -> Verdict:
     if any(sign in f"{name}: {message}" for sign in OUT_OF_MEMORY):
         limit = f"{Limits().memory_bytes / 2**30:g} GiB"
         return Status.ERROR, Feedback("memory", {"limit": limit}, "out_of_memory", detail, crash=True)
-    feedback = Feedback("raised", {"type": name, "message": message}, check.misconception_of_error(message), detail)
-    return Status.ERROR, feedback
+    mistake = check.misconception_of_error(message)
+    feedback = Feedback("raised", {"type": name, "message": message}, mistake, detail)
+    return Status.ERROR, (None if mistake else error_feedback(name, message, detail)) or feedback

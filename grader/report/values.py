@@ -26,7 +26,7 @@ def phrase(value: Phrased, lang: str) -> str:
         case TensorValue():
             return tensor_phrase(value.data, lang)
         case Scalar():
-            return words("python_value", lang).format(value=repr(value.value), type=value.type)
+            return words("python_value", lang).format(value=scalar_text(value), type=value.type)
         case NoneValue():
             return "None"
         case SequenceValue():
@@ -37,6 +37,15 @@ def phrase(value: Phrased, lang: str) -> str:
             return words("list_separator", lang).join(value.items)
         case Expected():
             return expected_phrase(value.value, lang)
+
+
+def scalar_text(value: Scalar) -> str:
+    """A float to the digits the checks compare (161.10255432128906 as 161.1026, 7.0 as 7.0),
+    anything else as Python writes it."""
+    if not isinstance(value.value, float):
+        return repr(value.value)
+    text = f"{value.value:.7g}"
+    return text if any(sign in text for sign in ".en") else f"{text}.0"  # e: 1e+20, n: nan and inf
 
 
 def expected_phrase(value: Any, lang: str) -> str:

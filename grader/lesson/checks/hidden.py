@@ -6,11 +6,13 @@ from collections.abc import Callable
 
 import torch
 
-from grader.judge.compare import problem
+from grader.judge.compare import problem, values_match
 from grader.lesson.checks import Check, Inputs, lesson_data, nonzero, reference, through_backward
 from grader.lesson.checks.public import (
     NOT_DIFFERENTIABLE,
+    NUMPY_DETOUR,
     accumulated,
+    grad_mistakes,
     judge_plot,
     judge_sgd_step,
     judge_zero_grads,
@@ -19,7 +21,7 @@ from grader.lesson.checks.public import (
     sgd_wrong_answers,
 )
 from grader.results import Expected, Feedback
-from grader.sandbox.observations import Backward, NoneValue, TensorValue
+from grader.sandbox.observations import Backward, NoneValue, SequenceValue, TensorValue, Value
 
 SHAPES = [(), (7,), (3, 4), (2, 3, 2)]
 
@@ -59,12 +61,16 @@ def regression_case(generator: torch.Generator, *shape: int) -> list[torch.Tenso
             uniform(generator), uniform(generator)]
 
 
-def parameter_grads(inputs: Inputs, mistake: Callable) -> list[tuple]:
-    """(dL/dw, dL/db) of each case as autograd gives them, passed through `mistake`."""
-    return [
-        tuple(mistake(grad, len(case[0])) for grad in autograd_grads(squared_error, *case)[2:])
-        for case in inputs["cases"]
-    ]
+def per_case(mistakes: Callable[..., dict], inputs: Inputs) -> dict[str, list]:
+    """Each mistake's answers to every case: what call_each would get back."""
+    answers = [mistakes(*case) for case in inputs["cases"]]
+    return {key: [answer[key] for answer in answers] for key in answers[0]}
+
+
+def chain_mistakes(x: torch.Tensor, y: torch.Tensor) -> dict:
+    dz_dx, dz_dy = autograd_grads(chain, x, y)
+    return {"swapped": (dz_dy, dz_dx), "partial_dz_dy": (dz_dx, 2 * y), "y_not_a_leaf": (dz_dx, None),
+            "x_not_a_leaf": (None, dz_dy)}
 
 
 def judge_differentiable_loss(check: Check, got: Backward, expected: dict, inputs: Inputs) -> Feedback | None:
@@ -77,6 +83,28 @@ def judge_differentiable_loss(check: Check, got: Backward, expected: dict, input
         return Feedback("cut_from_graph", misconception="detached_loss")
     found = problem(got.grads, expected["grads"])
     return found and Feedback("wrong_loss_grad", {"expected": Expected(expected["grads"][0]), "got": got.grads})
+
+
+def judge_training(check: Check, got: Value, expected: tuple, inputs: Inputs) -> Feedback | None:
+    """w and b, then each loss: what is wrong is said of one value (a tuple of a hundred floats
+    reads as nothing), and the whole answer is matched to a mistake."""
+    if not isinstance(got, SequenceValue) or len(got.items) != 3:
+        return Feedback("not_a_sequence", {"expected": 3, "got": got})
+    w, b, losses = expected
+    found = problem(SequenceValue("tuple", got.items[:2]), (w, b), *check.tolerance)
+    found = found or losses_problem(got.items[2], losses, check.tolerance)
+    return found and check.misconception_in(found, got, inputs)
+
+
+def losses_problem(got: Value, losses: list[float], tolerance: tuple[float, float]) -> Feedback | None:
+    if not isinstance(got, SequenceValue) or len(got.items) != len(losses):
+        shown = len(got.items) if isinstance(got, SequenceValue) else got
+        return Feedback("wrong_length", {"expected": len(losses), "got": shown})
+    for position, (loss, expected) in enumerate(zip(got.items, losses), 1):
+        if not values_match(loss, expected, *tolerance):
+            params = {"position": position, "count": len(losses), "expected": Expected(expected), "got": loss}
+            return Feedback("wrong_loss", params)
+    return None
 
 
 def train_inputs(generator: torch.Generator) -> Inputs:
@@ -112,6 +140,7 @@ def training_mistakes(inputs: Inputs) -> dict:
         "ignores_lr": reference_training(x, y, epochs=kwargs["epochs"]),
         "ignores_epochs": reference_training(x, y, lr=kwargs["lr"]),
         "ignores_arguments": reference_training(x, y),
+        "ignores_data": reference_training(*lesson_data(), **kwargs),  # make_data() called inside
     }
 
 
@@ -145,9 +174,7 @@ HIDDEN = [
         "chain_rule_grads", "matches autograd at random points", 3, hidden=True, probe="call_each",
         inputs=lambda g: {"cases": [[uniform(g), uniform(g)] for _ in range(4)]},
         expect=lambda inputs, device: [autograd_grads(chain, *case) for case in inputs["cases"]],
-        wrong_answers=lambda inputs: {
-            "swapped": [autograd_grads(chain, *case)[::-1] for case in inputs["cases"]],
-        },
+        wrong_answers=lambda inputs: per_case(chain_mistakes, inputs), errors=NUMPY_DETOUR,
     ),
     Check(
         "quadratic_grad_by_hand", "matches autograd on random tensors of several shapes, autograd off", 3,
@@ -163,6 +190,7 @@ HIDDEN = [
         inputs=lambda g: {"cases": [[uniform(g, *s), uniform(g), uniform(g)] for s in [(50, 1), (20,), (3, 5)]]},
         expect=lambda inputs, device: each(reference("predict"), inputs),
         wrong_answers=lambda inputs: {"flattened_column": [p.flatten() for p in each(reference("predict"), inputs)]},
+        errors=NUMPY_DETOUR,
     ),
     Check(
         "mse_loss", "matches the reference on random predictions and targets", 2, hidden=True,
@@ -174,7 +202,9 @@ HIDDEN = [
             "missing_square": [(p - t).mean() for p, t in inputs["cases"]],
             "root_mean_square": [((p - t) ** 2).mean().sqrt() for p, t in inputs["cases"]],
             "python_number": [float(((p - t) ** 2).mean()) for p, t in inputs["cases"]],
+            "square_of_mean": [(p - t).mean() ** 2 for p, t in inputs["cases"]],
         },
+        errors=NUMPY_DETOUR,
     ),
     Check(
         "mse_loss", "returns a 0-d tensor that autograd can differentiate", 2, hidden=True,
@@ -182,18 +212,14 @@ HIDDEN = [
         expect=lambda inputs, device: through_backward(reference("mse_loss"), inputs),
         inputs=lambda g: {"args": [uniform(g, 30, 1), uniform(g, 30, 1)], "leaves": [0], "cotangent": nonzero(g)},
         wrong_answers=lambda inputs: {"python_number": float(((inputs["args"][0] - inputs["args"][1]) ** 2).mean())},
+        errors=NUMPY_DETOUR,
     ),
     Check(
         "mse_grads", "matches autograd on random data and parameters, autograd off", 3, hidden=True,
         probe="call_each",
         inputs=lambda g: {"cases": [regression_case(g, n, 1) for n in (5, 30, 100)], "no_grad": True},
         expect=lambda inputs, device: [autograd_grads(squared_error, *case)[2:] for case in inputs["cases"]],
-        wrong_answers=lambda inputs: {
-            "missing_factor_2": parameter_grads(inputs, lambda g, n: g / 2),
-            "sum_not_mean": parameter_grads(inputs, lambda g, n: g * n),
-            "sign_flipped": parameter_grads(inputs, lambda g, n: -g),
-            "swapped": [grads[::-1] for grads in parameter_grads(inputs, lambda g, n: g)],
-        },
+        wrong_answers=lambda inputs: per_case(grad_mistakes, inputs),
         errors=((NOT_DIFFERENTIABLE, "used_autograd"),),
     ),
     Check(
@@ -215,7 +241,7 @@ HIDDEN = [
     ),
     Check(
         "train", "follows the reference for random data, learning rate and number of epochs", 3,
-        hidden=True, inputs=train_inputs, tolerance=(1e-3, 1e-3),
+        hidden=True, inputs=train_inputs, tolerance=(1e-3, 1e-3), judge=judge_training,
         expect=lambda inputs, device: reference_training(*inputs["args"], **inputs["kwargs"]),
         wrong_answers=training_mistakes,
     ),

@@ -142,7 +142,7 @@ def plot_fit(function: Callable, inputs: dict) -> dict:
             + [points(line.get_xydata()) for line in ax.lines if not joined(line)],
             "lines": [points(line.get_xydata()) for line in ax.lines if joined(line)],
         }
-        for ax in figure.axes
+        for ax in sorted(figure.axes, key=lambda ax: ax.get_position().x0)  # left to right, whatever order made them
     ]
     image = rendered(figure) if inputs.get("render") else None  # for the page: once, on the lesson's data
     pyplot.close(figure)
