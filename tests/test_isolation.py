@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -178,10 +179,13 @@ def bubblewrapped() -> Iterator[Sandbox]:
 
 
 def attacked(sandbox: Sandbox, folder: Path, attack: str) -> Grade:
-    """A submission whose by-hand derivative is right once `attack` has run."""
+    """A submission whose by-hand derivative is right once `attack` has run. What is tested is
+    what the child sees, so the source rules, which refuse some of these attacks before they run
+    (tests/test_source_rules.py), are left out."""
     body = f"{attack}\nreturn 2 * x + 3"
     write_submission(folder, {"quadratic_grad_by_hand": body}, {"autograd_basics": "import os\n"})
-    return grade(folder, hidden=False, seed=SEED, sandbox=sandbox)
+    with mock.patch("grader.grade.source_findings", return_value={}):
+        return grade(folder, hidden=False, seed=SEED, sandbox=sandbox)
 
 
 # Each is missing from the sandbox, not just refused: the view itself leaves it out.
