@@ -144,9 +144,11 @@ def test_an_installed_kit_shows_the_packages_beside_it_but_none_of_its_own(tmp_p
     assert bound == {str(site / "torch"), str(venv / "pyvenv.cfg")}  # the zygote's part is bound apart
 
 
-def test_landlock_grants_an_installed_kits_venv_without_the_kit(tmp_path, monkeypatch):
+@pytest.mark.parametrize("running", ["from a checkout", "installed"])
+def test_landlock_grants_an_installed_kits_venv_without_the_kit(tmp_path, monkeypatch, running):
     """Landlock grants folders whole: the venv's root may not be one of them, or the copy of
-    the solutions in its site-packages is readable (lib64 is a link to lib, as venvs make it)."""
+    the solutions in its site-packages is readable (lib64 is a link to lib, as venvs make it).
+    Installed, the kit's root is that site-packages: its other packages (torch) stay readable."""
     venv = tmp_path.resolve() / "venv"
     site = venv / "lib" / "python3.11" / "site-packages"
     for package in ("grader", "solutions", "exercises", "torch"):
@@ -156,7 +158,8 @@ def test_landlock_grants_an_installed_kits_venv_without_the_kit(tmp_path, monkey
     monkeypatch.setattr(harden.sys, "prefix", str(venv))
     monkeypatch.setattr(harden.sys, "base_prefix", str(venv))
     monkeypatch.setattr(harden.sys, "path", [str(site)])
-    granted = {os.path.realpath(path) for path in harden.readable_paths(str(tmp_path / "checkout"))}
+    root = tmp_path / "checkout" if running == "from a checkout" else site
+    granted = {os.path.realpath(path) for path in harden.readable_paths(str(root))}
     assert str(venv / "bin") in granted and str(site / "torch") in granted
     assert not any(str(site / "solutions").startswith(path) for path in granted)
     assert str(venv) not in granted and str(venv / "lib") not in granted

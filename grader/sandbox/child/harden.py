@@ -237,7 +237,8 @@ def readable_paths(kit_root: str) -> list[str]:
     lesson or a .git). A copy of the kit installed in a site-packages (tox installs it so) is
     left out too, and since Landlock grants a folder whole, so is every folder on the way to
     a copy (a venv's root, /opt): of those, the other entries are granted."""
-    hidden = [os.path.realpath(kit_root), *kit_copies()]
+    root = os.path.realpath(kit_root)  # the checkout, or the site-packages the kit is installed in
+    hidden = [*([] if os.path.basename(root) in SITE_FOLDERS else [root]), *kit_copies()]
     found = [readable for path in sorted({*SYSTEM, *interpreter_folders()}) for readable in beside(path, hidden)]
     grader = os.path.join(kit_root, "grader")
     return [*found, *ETC, os.path.join(grader, "__init__.py"), os.path.join(grader, "sandbox")]
