@@ -55,7 +55,8 @@ def watcher(tmp_path: Path, lang: str = "en", pythonpath: str = "", size: tuple[
     stubs.write_text(prints + stubs.read_text("utf-8"), "utf-8")
     session = f"watch-{tmp_path.name}"
     environment = f"env PYTHONPATH={pythonpath} " if pythonpath else ""
-    command = (f"cd {ROOT} && {environment}{sys.executable} -m grader watch {work} --lang {lang}; "
+    # the shell may export the pane's size before tmux resizes it (80x24): the watcher reads the terminal's own
+    command = (f"unset LINES COLUMNS; cd {ROOT} && {environment}{sys.executable} -m grader watch {work} --lang {lang}; "
                "echo EXITED $?; sleep 60")
     columns, rows = (str(n) for n in size)
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", columns, "-y", rows, command], check=True)

@@ -4,69 +4,42 @@ is installed (otherwise English: never boxes, never font warnings), even one ins
 after matplotlib's font cache was built."""
 
 import base64
-import contextlib
 import io
 import json
 import math
+import re
 import threading
 from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import Any, TypeGuard
 
 import matplotlib
-from matplotlib import font_manager, ft2font
 from matplotlib.figure import Figure
 
 from grader.lesson import reference_run
 from grader.lesson.checks import lesson_data
-from grader.messages import LANGUAGES, entry, figure_labels, needs_cjk_font
+from grader.messages import LANGUAGES, entry, figure_labels, needs_cjk_font, say
 from grader.results import CheckResult, Grade
+from grader.sandbox.child import fonts
 from grader.sandbox.observations import FigureDrawn, Repeated, Scalar, SequenceValue, TensorValue
 
-CJK_FONTS = (
-    "Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
-    "SimHei", "Microsoft YaHei", "PingFang SC", "AR PL UMing CN",
-)
 LABELS = {lang: figure_labels(lang) for lang in LANGUAGES}
 
 
 @cache
 def cjk_font() -> str | None:
-    """The first CJK font matplotlib knows. Its font list is cached on disk, so it lacks the
-    fonts installed after it was built: where it knows none, the system's fonts it lacks are
-    added to it (once), and the first that draws every label is taken."""
-    return known_cjk_font() or added_cjk_font()
+    """The first CJK font installed that draws every label (sandbox/child/fonts.py)."""
+    return fonts.cjk_font(label_characters())
 
 
-def known_cjk_font() -> str | None:
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
-
-
-def added_cjk_font() -> str | None:
-    """A CJK font among the system's fonts that matplotlib's font list lacked, now added to it."""
-    added = add_system_fonts()
-    return known_cjk_font() or next((font.name for font in added if draws_labels(font.fname)), None)
-
-
-def add_system_fonts() -> list[font_manager.FontEntry]:
-    manager = font_manager.fontManager
-    listed = {font.fname for font in manager.ttflist}
-    new = {file for file in font_manager.findSystemFonts() if file not in listed}
-    for file in sorted(new):
-        with contextlib.suppress(RuntimeError, OSError):  # a file FreeType cannot read
-            manager.addfont(file)
-    return [font for font in manager.ttflist if font.fname in new]
+def label_characters() -> str:
+    """Every character of the labels in the languages that need a CJK font."""
+    return "".join(label for lang in LANGUAGES if needs_cjk_font(lang) for label in LABELS[lang].values())
 
 
 def draws_labels(file: str) -> bool:
     """Whether the font has a glyph for each character of the labels that need a CJK font."""
-    text = {char for lang in LANGUAGES if needs_cjk_font(lang) for label in LABELS[lang].values() for char in label}
-    try:
-        font = ft2font.FT2Font(file)
-    except (RuntimeError, OSError):
-        return False
-    return all(font.get_char_index(ord(char)) for char in text if not char.isspace())
+    return fonts.has_glyphs(file, label_characters())
 
 
 def font_style(lang: str) -> dict | None:
@@ -139,6 +112,29 @@ def cached_training_image(student_json: str, lang: str) -> str:
 def diverged(run: dict) -> bool:
     """Whether a training ended with w or b not a finite number (inf, or nan)."""
     return not all(math.isfinite(run[name]) for name in ("w", "b"))
+
+
+# how matplotlib logs a font family it cannot find (the tutorial's SimHei, off Windows)
+FONT_NOT_FOUND = re.compile(r"findfont: (?:Font family \[?'?(?P<font>[^'\]]+)'?\]? not found"
+                            r"|Generic family .*? none of the following families were found: (?P<fonts>.+))")
+
+
+def missing_fonts(output: str) -> list[str]:
+    """The font families the student's code asked for that matplotlib did not find, in order."""
+    found = (match.group("font") or match.group("fonts") for match in FONT_NOT_FOUND.finditer(output))
+    names = (name.strip(" '.") for names in found for name in names.split(","))
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def font_note(grade: Grade, lang: str) -> str:
+    """Why the labels of the student's figure do not look as they asked, where a font was missing."""
+    missing = missing_fonts(grade.output)
+    if not missing:
+        return ""
+    fallback = fonts.student_fallback()
+    if fallback is None:
+        return say("font_missing_none", lang, fonts=", ".join(missing))
+    return say("font_missing", lang, fonts=", ".join(missing), fallback=fallback)
 
 
 def plot_image(png: bytes) -> str:

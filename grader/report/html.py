@@ -6,7 +6,7 @@ from pathlib import Path
 
 from grader.messages import say
 from grader.report import function_feedback, function_points, render
-from grader.report.figures import diverged, plot_image, student_plot, student_training, training_image
+from grader.report.figures import diverged, font_note, plot_image, student_plot, student_training, training_image
 from grader.report.student import seed_line
 from grader.results import Grade
 
@@ -58,15 +58,18 @@ def figures(grade: Grade, lang: str) -> str:
     if (training := student_training(grade)) is not None:
         shown.append(("train", training_image(training, lang), divergence(training, lang)))
     if (png := student_plot(grade)) is not None:
-        shown.append(("plot_fit", plot_image(png), ""))
+        shown.append(("plot_fit", plot_image(png), paragraph("fonts", font_note(grade, lang))))
     return "".join(f"<h2><code>{name}</code></h2>{note}<img alt='{name}' src='{uri}'>" for name, uri, note in shown)
 
 
 def divergence(training: dict, lang: str) -> str:
     """Where the student's training ended in inf or nan: what that means, and what to change."""
-    if not diverged(training):
-        return ""
-    return f"<p class='diverged'>{escape(say('fit_diverged', lang, w=training['w'], b=training['b']))}</p>"
+    sentence = say("fit_diverged", lang, w=training["w"], b=training["b"]) if diverged(training) else ""
+    return paragraph("diverged", sentence)
+
+
+def paragraph(kind: str, text: str) -> str:
+    return f"<p class='{kind}'>{escape(text)}</p>" if text else ""
 
 
 def write_feedback_page(grade: Grade, lang: str, file: Path, title: str | None = None) -> None:

@@ -18,6 +18,7 @@ import torch
 from matplotlib import pyplot
 from matplotlib.figure import Figure
 
+from grader.sandbox.child.fonts import with_cjk_fallback
 from grader.sandbox.wire import describe
 
 Probe = Callable[[Callable, dict], Any]
@@ -156,7 +157,8 @@ def rendered(figure: Figure) -> torch.Tensor | None:
     dpi = min(IMAGE_DPI, MAX_IMAGE_PIXELS / max(width, height, 1e-3))
     buffer = io.BytesIO()
     try:
-        figure.savefig(buffer, format="png", dpi=dpi)
+        with with_cjk_fallback():  # the tutorial's SimHei, where it is missing: not boxes
+            figure.savefig(buffer, format="png", dpi=dpi)
     except Exception:
         return None
     return torch.frombuffer(bytearray(buffer.getvalue()), dtype=torch.uint8)
