@@ -12,8 +12,9 @@ that has the characters wanted is taken.
 import contextlib
 import itertools
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
+from typing import Any, cast
 
 import matplotlib
 from matplotlib import font_manager, ft2font
@@ -71,19 +72,23 @@ def with_cjk_fallback() -> Iterator[None]:
     (matplotlib takes a glyph from the next font of the list where one lacks it). matplotlib
     then finds a font and says nothing: the fonts asked for that are missing are said here, in
     its words, so that the student's page can say what drew the labels instead."""
-    font = student_fallback()
-    params = matplotlib.rcParams
+    font, params = student_fallback(), settings()
     if font:
         for name in asked_but_missing():
             print(f"findfont: Font family {name!r} not found.", file=sys.stderr)
     fallback = {key: [*params[key], font] for key in FAMILIES if font and font not in params[key]}
-    with matplotlib.rc_context(fallback):
+    with matplotlib.rc_context(cast(Any, fallback)):
         yield
+
+
+def settings() -> Mapping[str, Any]:
+    """matplotlib's rc settings, read by names made at run time (its stubs list the literal keys)."""
+    return cast(Mapping[str, Any], matplotlib.rcParams)
 
 
 def asked_but_missing() -> list[str]:
     """The font names the settings ask for, in order, before the first one installed."""
-    params, installed = matplotlib.rcParams, {font.name for font in font_manager.fontManager.ttflist}
+    params, installed = settings(), {font.name for font in font_manager.fontManager.ttflist}
     asked = [name for family in params["font.family"]
              for name in (params[f"font.{family}"] if f"font.{family}" in FAMILIES else [family])]
     return list(itertools.takewhile(lambda name: name not in installed, asked))
