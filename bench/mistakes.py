@@ -79,11 +79,11 @@ def main() -> None:
         counts = tally(sandbox, Path(folder))
     print(f"{len(MISTAKES)} mistakes and {len(CORRECT_VARIANTS)} correct variants from tests/corpus.py")
     header = " / ".join(COLUMNS[:2]) + " / named in " + " / ".join(LANGUAGES) + " / false fails"
-    print(f"{'function':<24}" + "".join(f"{run + ': ' + header:>52}" for run in RUNS))
+    print(f"{'function':<24}" + "".join(f"{run + ': ' + header:>62}" for run in RUNS))
     for function in FUNCTIONS:
         cells = [" / ".join(f"{c[function, key]}/{c[function, 'due']}" for key in COLUMNS)
                  + f" / {c[function, 'false fail']}" for c in counts.values()]
-        print(f"{function:<24}" + "".join(f"{cell:>52}" for cell in cells))
+        print(f"{function:<24}" + "".join(f"{cell:>62}" for cell in cells))
     for run, c in counts.items():
         due = sum(c[f, "due"] for f in FUNCTIONS)
         shares = ", ".join(f"{key} {total}/{due} ({total / due:.0%})"

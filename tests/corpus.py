@@ -480,7 +480,7 @@ RAW = {
                 b.grad.zero_()
             return w, b, losses
         """},
-        {"train"}, "tutorial_names",
+        {"train"}, "tutorial_names_unbound",
     ),
     "train calls loss.backward without parentheses": (
         {"train": TRAIN.replace("loss.backward()", "loss.backward")},

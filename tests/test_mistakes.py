@@ -100,7 +100,8 @@ def test_other_syntax_errors_are_not_full_width(message):
     ("NameError", "name 'w' is not defined", "tutorial_names"),
     ("NameError", "name 'learning_rate' is not defined", "tutorial_names"),
     ("NameError", "name 'parms' is not defined", "undefined_name"),
-    ("UnboundLocalError", "cannot access local variable 'w' where it is not associated with a value", "tutorial_names"),
+    ("UnboundLocalError", "cannot access local variable 'w' where it is not associated with a value",
+     "tutorial_names_unbound"),
     ("UnboundLocalError", "local variable 'total' referenced before assignment", "unbound_local"),  # Python 3.10
     ("RuntimeError", "both arguments to matmul need to be at least 1D, but they are 2D and 0D", "matmul_with_scalar"),
 ])

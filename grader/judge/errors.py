@@ -2,7 +2,8 @@
 where no piece of text alone says it (the checks' `errors` match pieces of PyTorch's messages).
 
 - NameError, UnboundLocalError on a name of the tutorial's script (w, b, learning_rate):
-  its code pasted into a function, which has only its own arguments;
+  its code pasted into a function, which has only its own arguments (and, where the
+  function assigns the name, `w -= …`, makes it a local one that has no value yet);
 - AttributeError of a tensor or of torch: a name misspelled (zero for zero_, no_grads),
   with the closest name there is;
 - matmul on a 0-d tensor: `x @ w` where the lesson's w is a scalar; `.item()` on a tensor of
@@ -40,8 +41,8 @@ def name_mistake(name: str, message: str) -> str | None:
     """A name not defined, or read before the function gave it a value."""
     if name not in ("NameError", "UnboundLocalError") or not (named := NAMED.search(message)):
         return None
-    if named[1] in TUTORIAL_NAMES:
-        return "tutorial_names"
+    if named[1] in TUTORIAL_NAMES:  # read before assigned: the tutorial's loop pasted into train, `w -= …` and all
+        return "tutorial_names_unbound" if name == "UnboundLocalError" else "tutorial_names"
     return "unbound_local" if name == "UnboundLocalError" else "undefined_name"
 
 
