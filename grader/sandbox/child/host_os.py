@@ -9,6 +9,7 @@ unless it is there, so importing this module is safe on Windows and macOS.
 import ctypes
 import os
 import time
+from typing import Any
 
 PR_SET_DUMPABLE = 4
 # What the zygote and its children call: os.splice and prctl exist on Linux alone, fork,
@@ -51,38 +52,54 @@ WALL_FACTOR = 6
 POLL_SECONDS = 0.25  # how often the CPU time is read while a call runs
 
 
-def cpu_seconds(pid: int) -> float | None:
-    """The CPU time process `pid` has used, user and system, all its threads; None where /proc
-    does not show it (macOS, Windows)."""
+def watched(pid: int) -> Any:
+    """A psutil.Process for `pid` (psutil reads /proc on Linux and asks the system elsewhere);
+    None where it is gone, or where psutil cannot load (under tests/platforms' Windows stand-in,
+    Linux's psutil misses the resource module: there, the wall clock alone)."""
     try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()  # the name, in parentheses, may hold spaces
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, AttributeError):
+        import psutil
+    except ImportError:
+        return None
+    try:
+        return psutil.Process(pid)
+    except psutil.Error:
         return None
 
 
+def cpu_seconds(process: Any) -> float | None:
+    """The CPU time `process` has used, user and system, all its threads; None once it is gone."""
+    import psutil
+
+    try:
+        used = process.cpu_times()
+    except psutil.Error:
+        return None
+    return used.user + used.system
+
+
 class CallBudget:
-    """What the call in flight may still use: `seconds` of its process's CPU time, where the
-    system shows it, so that how busy the machine is changes no grade; and WALL_FACTOR times
-    that in wall-clock time, for code that sleeps or blocks. Where CPU time cannot be read,
-    `seconds` of wall-clock time."""
+    """What the call in flight may still use: `seconds` of its process's CPU time, so that how
+    busy the machine is changes no grade; and WALL_FACTOR times that in wall-clock time, for
+    code that sleeps or blocks. Where CPU time cannot be read, `seconds` of wall-clock time."""
 
     def __init__(self, pid: int, seconds: float) -> None:
-        self.pid, self.seconds = pid, seconds
+        self.seconds = seconds
+        self.process = watched(pid)
         self.restart()
 
     def restart(self) -> None:
         """A call began (the last one answered)."""
-        self.cpu_start = cpu_seconds(self.pid)
+        self.cpu_start = None if self.process is None else cpu_seconds(self.process)
         wall = self.seconds * (WALL_FACTOR if self.cpu_start is not None else 1)
         self.wall_deadline = time.monotonic() + wall
 
     def spent(self) -> bool:
         if time.monotonic() >= self.wall_deadline:
             return True
-        used = cpu_seconds(self.pid)
-        return self.cpu_start is not None and used is not None and used - self.cpu_start > self.seconds
+        if self.process is None or self.cpu_start is None:
+            return False
+        used = cpu_seconds(self.process)
+        return used is not None and used - self.cpu_start > self.seconds
 
     def next_look(self) -> float:
         """When to look again: the wall-clock deadline, or sooner while CPU time is counted."""

@@ -3,7 +3,7 @@ PYTHONPATH, it takes away what macOS lacks too (../macos), and what only POSIX s
 fork and sessions, uids, the resource, fcntl, termios, pwd and grp modules, a C library
 reachable as CDLL(None), and select on anything but sockets. Not taken away, because
 Linux's own subprocess and multiprocessing need them here, signal.SIGKILL and os.WIF*, nor
-os.getuid and the like, which libraries built for Linux (platformdirs) import by name."""
+os.getuid and os.sysconf, which libraries built for Linux (platformdirs, psutil) use by name."""
 
 import ctypes
 import importlib.util
@@ -20,7 +20,7 @@ macos = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(macos)
 
 POSIX_ONLY_CALLS = ("fork", "forkpty", "setsid", "killpg", "getpgid", "setpgid", "setresuid", "setresgid", "setgroups",
-                    "readv", "sysconf")
+                    "readv")
 POSIX_ONLY_MODULES = ("resource", "fcntl", "termios", "tty", "pty", "pwd", "grp")
 
 macos.take_away(POSIX_ONLY_CALLS, POSIX_ONLY_MODULES, ())
