@@ -125,3 +125,12 @@ def test_the_same_seed_replays_the_same_hidden_inputs(tmp_path):
         grader("check", str(submission), "--hidden", "--seed", "99", "--json", str(tmp_path / name))
         reports.append(json.loads((tmp_path / name).read_text())["tests"])
     assert [t["output"] for t in reports[0]] == [t["output"] for t in reports[1]]
+
+
+@pytest.mark.parametrize(("lang", "sentence"), [
+    ("en", "error: --call-seconds must be more than 0 and at most 3600 seconds."),
+    ("zh", "错误:--call-seconds 必须大于 0 秒,且不超过 3600 秒。")])
+def test_a_call_limit_out_of_range_is_one_sentence_in_the_users_language(lang, sentence, tmp_path):
+    for run in (grader("check", "--call-seconds", "0", lang=lang),
+                grader("batch", str(tmp_path), "--out", str(tmp_path / "out"), "--call-seconds", "-1", "--lang", lang)):
+        assert run.returncode == 2 and run.stderr.strip().splitlines() == [sentence], run.stderr

@@ -99,20 +99,19 @@ def with_lang(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def with_limits(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    command.add_argument("--call-seconds", type=positive_seconds, default=CALL_SECONDS, metavar="SECONDS",
+    command.add_argument("--call-seconds", type=float, default=CALL_SECONDS, metavar="SECONDS",
                          help=f"CPU time one call of a student's function may use (default: {CALL_SECONDS:g}; "
                          f"code that sleeps is stopped after {WALL_FACTOR} times as long)")
     return command
 
 
-def positive_seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds <= 3600:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 3600")
-    return seconds
+MAX_CALL_SECONDS = 3600
+
+
+def check_call_seconds(arguments: argparse.Namespace) -> None:
+    seconds = getattr(arguments, "call_seconds", CALL_SECONDS)
+    if not 0 < seconds <= MAX_CALL_SECONDS:
+        raise UsageError(say("call_seconds_range", arguments.lang, high=MAX_CALL_SECONDS))
 
 
 def with_isolation(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -210,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(arguments, "isolation", None):
         os.environ["GRADER_ISOLATION"] = arguments.isolation  # the zygotes and the notices read it
     try:
+        check_call_seconds(arguments)
         return COMMANDS[arguments.command](arguments)
     except (UsageError, IsolationError) as error:
         print(visible(say("error_line", getattr(arguments, "lang", "en"), problem=str(error))), file=sys.stderr)
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError as error:
         if not instructors_only(error.name or ""):
             raise
-        print("error: this copy of the kit has no hidden checks and no instructor tools (a student's copy).",
+        print(say("error_line", getattr(arguments, "lang", "en"), problem=say("students_copy", arguments.lang)),
               file=sys.stderr)
         return Exit.USAGE
     except KeyboardInterrupt:
