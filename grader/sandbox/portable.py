@@ -134,7 +134,7 @@ class Job:
 
 
 class PortableWorker:
-    """A worker.Worker for the portable level: spawned worker processes, one submission each."""
+    """A spawn.Worker for the portable level: spawned worker processes, one submission each."""
 
     def __init__(self) -> None:
         self.current = Spawned()
@@ -169,7 +169,7 @@ class PortableWorker:
                 if self.job.out_of_time():
                     return self.end(ErrorKind.TIMEOUT)
                 continue
-            if frame is CLOSED or not frame:
+            if frame == CLOSED:
                 return self.end(*self.current.ended(self.job.job_deadline))
             if frame.startswith(ZYGOTE_TAG):  # the job is done: only its timing is taken from the worker
                 return self.end(None)
