@@ -8,10 +8,11 @@ import pytest
 from rich.console import Console
 
 from grader.judge.errors import error_feedback
-from grader.judge.slips import full_width
+from grader.judge.slips import explain, full_width
 from grader.messages import LANGUAGES
 from grader.report.gradescope import gradescope_results
 from grader.report.table import print_table
+from grader.results import Feedback, Status
 from tests.conftest import misconceptions, points_lost
 from tests.corpus import CORRECT_VARIANTS, MISTAKES
 
@@ -123,3 +124,16 @@ def test_an_exception_these_rules_do_not_read_is_left_as_python_says_it():
     assert error_feedback("AttributeError", "'NoneType' object has no attribute 'zero_'", "") is None
     assert error_feedback("AttributeError", "'Tensor' object has no attribute 'qwertyuiop'", "") is None
     assert error_feedback("ValueError", "name 'w' is not defined", "") is None
+
+
+def test_a_slip_explains_a_wrong_answer_or_an_exception_and_nothing_else():
+    slip = {"name": "p.grad.zero_", "line": 3}
+    wrong = (Status.FAIL, Feedback("grad_not_cleared", {"got": None}, "grad_accumulates"))
+    status, said = explain(wrong, slip)
+    assert (status, said.misconception, said.cause.misconception) == (Status.FAIL, "method_not_called", None)
+    raised = (Status.ERROR, Feedback("raised", {"type": "TypeError", "message": "..."}))
+    assert explain(raised, slip)[1].message == "method_not_called"
+    others = [(Status.PASS, None), (Status.ERROR, Feedback("grader_error", debug="a bug of ours")),
+              (Status.ERROR, Feedback("missing_function", {"module": "m", "function": "f"})),
+              (Status.NOT_ATTEMPTED, Feedback("not_implemented")), (Status.ERROR, Feedback("timeout", crash=True))]
+    assert [explain(other, slip) for other in others] == others

@@ -40,8 +40,8 @@ def explain(found: Verdict, slip: dict | None) -> Verdict:
         return found
     if feedback.message == "syntax_error":
         return status, replace(feedback, misconception=full_width(feedback.params["message"]))
-    if slip is None:
-        return found
+    if slip is None or not (status is Status.FAIL or feedback.message == "raised"):
+        return found  # the slip explains a wrong answer or the student's exception, not a module that did not load
     # what the check saw follows from the slip: its own guess at a cause goes, its traceback stays, after the slip's
     seen = replace(feedback, misconception=None, detail="")
     return status, Feedback("method_not_called", slip, "method_not_called", feedback.detail, cause=seen)
