@@ -7,7 +7,7 @@ import re
 import pytest
 
 from grader.lesson import FUNCTIONS, MODULE_OF
-from grader.messages import LANGUAGES, hint
+from grader.messages import LANGUAGES, catalogue, hint
 from tests.conftest import ROOT
 
 CODE = re.compile(r"`([^`]+)`")
@@ -43,3 +43,20 @@ def test_the_answer_check_can_fail():
     """The reference's own lines are found where a hint would quote them."""
     assert "returnw*x+b" in answer_lines("predict")
     assert "p-=lr*p.grad" in answer_lines("sgd_step")
+
+
+def given_in_the_stubs() -> str:
+    return re.sub(r"\s", "", "".join(path.read_text("utf-8") for path in (ROOT / "exercises").glob("*.py")))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_misconception_text_gives_the_answer_away(lang):
+    """A "Likely" line explains the mistake; it quotes no line of the reference that computes an
+    answer (the expression of an assignment or a return), unless the stub already shows it. A
+    bare name (x.grad, w) is the lesson's vocabulary, not an answer."""
+    shown = given_in_the_stubs()
+    answers = {re.sub(r"^return", "", line) for function in FUNCTIONS for line in answer_lines(function)}
+    answers = {answer for answer in answers if not re.fullmatch(r"[\w.]+", answer)}
+    quoted = {key: [answer for answer in answers if answer not in shown and answer in re.sub(r"\s", "", text)]
+              for key, text in catalogue(lang)["misconceptions"].items()}
+    assert {key: found for key, found in quoted.items() if found} == {}
