@@ -180,8 +180,8 @@ def test_the_autograder_zip_follows_gradescopes_specification(built):
     assert {"setup.sh", "run_autograder", "requirements.txt", "solutions/linear_regression.py"} <= set(names)
     assert all(modes[name] & stat.S_IXUSR for name in ("setup.sh", "run_autograder"))
     assert "grader/lesson/checks/hidden.py" in names and not any(n.startswith(("tests/", "exercises/")) for n in names)
-    assert options == {"lang": "en", "seed": 2026, "time_limit": 120, "hidden_visibility": "after_published",
-                       "leaderboard": False}
+    assert options == {"lang": "en", "seed": 2026, "time_limit": 120, "call_seconds": 5.0,
+                       "hidden_visibility": "after_published", "leaderboard": False}
     assert '"torch==2.13.0"' in setup and "download.pytorch.org/whl/cpu" in setup
 
 
