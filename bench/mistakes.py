@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader.grade import grade  # noqa: E402
-from grader.lesson import FUNCTIONS  # noqa: E402
+from grader.lessons.autograd import FUNCTIONS  # noqa: E402
 from grader.messages import LANGUAGES, explain  # noqa: E402
 from grader.report import function_feedback  # noqa: E402
 from grader.results import Grade  # noqa: E402

@@ -13,7 +13,7 @@ from grader.judge.score import score
 from grader.judge.slips import explained
 from grader.judge.source import source_findings
 from grader.judge.verdict import Verdict, verdict
-from grader.lesson.checks import collect
+from grader.lessons import Lesson, given
 from grader.load import load_submission
 from grader.plan import Planned, make_plan, unique_calls
 from grader.results import Feedback, Grade, Status
@@ -22,23 +22,25 @@ from grader.sandbox.spawn import isolation_notice
 from grader.syntax import confine_syntax_errors
 
 
-def grade(path: Path, *, hidden: bool, seed: int, only: str | None = None, sandbox: Sandbox | None = None) -> Grade:
+def grade(path: Path, *, hidden: bool, seed: int, only: str | None = None, sandbox: Sandbox | None = None,
+          lesson: Lesson | None = None) -> Grade:
     started = time.monotonic()
-    submission = load_submission(path)
-    confined = confine_syntax_errors(submission.sources)
+    lesson = given(lesson)
+    submission = load_submission(path, lesson)
+    confined = confine_syntax_errors(submission.sources, lesson)
     devices = available_devices()
-    plan = make_plan(collect(hidden), devices, seed, only)
+    plan = make_plan(lesson.checks(hidden), devices, seed, only)
     with open_sandbox(sandbox) as running:
         run = running.run(confined.sources, unique_calls(plan))
         outcomes = [run.outcomes[step.call.index] for step in plan]
         verdicts = [verdict(step.check, step.call.device, step.call.inputs, o) for step, o in zip(plan, outcomes)]
-        verdicts = explained(broken(verdicts, plan, confined.broken), plan, confined.sources)
-        verdicts = blamed(plan, verdicts, lambda calls: running.run(confined.sources, calls).outcomes)
-    verdicts = overruled(verdicts, plan, source_findings(confined.sources))
+        verdicts = explained(broken(verdicts, plan, confined.broken), plan, confined.sources, lesson)
+        verdicts = blamed(plan, verdicts, lambda calls: running.run(confined.sources, calls).outcomes, lesson)
+    verdicts = overruled(verdicts, plan, source_findings(confined.sources, lesson))
     results = [score(s.check, s.call.device, v, o, len(devices)) for s, v, o in zip(plan, verdicts, outcomes)]
     notes = notices(devices) + [Feedback("defence_missing", {"defence": name}) for name in running.missing]
     notes += submission.notes
-    return Grade(results, run.output, seed, devices, time.monotonic() - started, notes)
+    return Grade(results, run.output, seed, devices, time.monotonic() - started, notes, lesson)
 
 
 def broken(verdicts: list[Verdict], plan: list[Planned], syntax_errors: dict[str, Feedback]) -> list[Verdict]:

@@ -1,6 +1,6 @@
 """Step 1: load a submission: read the source of each lesson module, never import it.
 
-A submission is a folder with `autograd_basics.py` and `linear_regression.py`, or with
+A submission is a folder with the lesson's modules (`<module>.py`), or with
 the same names as notebooks (`.ipynb`, as nbgrader collects them): then the code cells
 are joined, nbgrader's test cells and the demo cells are left out, and IPython magics and
 shell escapes, which are not Python, are dropped with a note for the student.
@@ -16,11 +16,12 @@ import importlib.util
 import io
 import os
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.lesson import API
+from grader.lessons import Lesson, given
 from grader.results import Feedback
 
 MAX_SOURCE_BYTES = 2**20
@@ -50,22 +51,23 @@ class Submission:
     notes: list[Feedback] = field(default_factory=list)
 
 
-def load_submission(path: Path) -> Submission:
+def load_submission(path: Path, lesson: Lesson | None = None) -> Submission:
+    api = given(lesson).api
     if not path.is_dir():
-        raise UsageError(f"{path} is not a folder: give the folder that holds {' and '.join(f'{m}.py' for m in API)}.")
-    if not holds_lesson(path):
-        raise UsageError(f"{path} holds neither {' nor '.join(f'{m}.py' for m in API)} (nor the .ipynb notebooks).")
+        raise UsageError(f"{path} is not a folder: give the folder that holds {' and '.join(f'{m}.py' for m in api)}.")
+    if not holds_lesson(path, api):
+        raise UsageError(f"{path} holds neither {' nor '.join(f'{m}.py' for m in api)} (nor the .ipynb notebooks).")
     folder = path.resolve()  # the instructor may give the folder through a link, once; the files in it may not be
     sources: dict[str, str | None] = {}
     notes: list[Feedback] = []
-    for module in API:
+    for module in api:
         sources[module] = module_source(folder, module, notes)
     return Submission(path, sources, notes)
 
 
-def holds_lesson(path: Path) -> bool:
+def holds_lesson(path: Path, api: Iterable[str]) -> bool:
     """Anything by a lesson file's name, even one that will be refused: it is graded, and told why."""
-    return any(os.path.lexists(path / f"{module}{suffix}") for module in API for suffix in SUFFIXES)
+    return any(os.path.lexists(path / f"{module}{suffix}") for module in api for suffix in SUFFIXES)
 
 
 def module_source(folder: Path, module: str, notes: list[Feedback]) -> str | None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import torch
 
-from grader.lesson.checks import Check
+from grader.checks import Check
 from grader.sandbox.records import Call
 
 

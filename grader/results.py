@@ -2,7 +2,10 @@
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.lessons import Lesson
 
 
 @dataclass(frozen=True)
@@ -14,7 +17,7 @@ class Expected:
 
 @dataclass(frozen=True)
 class Names:
-    """Names of functions or calls, read as a list in the sentence ("predict and mse_loss")."""
+    """Names of functions or calls, read as a list in the sentence ("f and g")."""
 
     items: tuple[str, ...]
 
@@ -79,6 +82,8 @@ class Grade:
     devices: list[str]
     seconds: float
     notices: list[Feedback] = field(default_factory=list)
+    lesson: "Lesson | None" = field(default=None, compare=False, repr=False)
+    """the lesson graded (None: the first of the series)"""
 
     def for_student(self) -> "Grade":
         """The grading as a student's own front ends show it: without HOST_NOTICES."""

@@ -1,4 +1,4 @@
-"""Syntax errors, confined to the function that holds them. A missing `:` in sgd_step
+"""Syntax errors, confined to the function that holds them. A missing `:` in one function
 would otherwise stop the whole module from loading, and every function in it would lose
 its points under a message about the module. Here the function holding the error is
 replaced by a stub (its lines kept, so every other line keeps its number), the rest of the
@@ -11,7 +11,7 @@ functions, and an empty module runs in its place: one hand-in never stops a grad
 import re
 from dataclasses import dataclass
 
-from grader.lesson import API
+from grader.lessons import Lesson, given
 from grader.results import Feedback
 
 TOP_LEVEL_DEF = re.compile(r"(?:async\s+)?def\s+(\w+)\s*\(")
@@ -25,11 +25,12 @@ class Confined:
     """per function of the lesson that cannot run as written, why"""
 
 
-def confine_syntax_errors(sources: dict[str, str | None]) -> Confined:
+def confine_syntax_errors(sources: dict[str, str | None], lesson: Lesson | None = None) -> Confined:
+    api = given(lesson).api
     confined: dict[str, str | None] = {}
     broken: dict[str, Feedback] = {}
     for module, source in sources.items():
-        confined[module] = confine(module, source, broken)
+        confined[module] = confine(module, api[module], source, broken)
     return Confined(confined, broken)
 
 
@@ -37,20 +38,20 @@ class TooDeep(Exception):
     """The compiler ran out of recursion depth or memory on the source."""
 
 
-def confine(module: str, source: str | None, broken: dict[str, Feedback]) -> str | None:
+def confine(module: str, functions: tuple[str, ...], source: str | None, broken: dict[str, Feedback]) -> str | None:
     """The module's source with each function holding a syntax error stubbed, noted in `broken`."""
-    for _ in API[module]:  # each pass takes out one broken function
+    for _ in functions:  # each pass takes out one broken function
         try:
             error = syntax_error(source)
         except TooDeep:
-            broken |= {name: Feedback("source_too_deep", {"module": module}) for name in API[module]}
+            broken |= {name: Feedback("source_too_deep", {"module": module}) for name in functions}
             return ""
         if source is None or error is None:
             break
         feedback = syntax_feedback(module, error)
         function = holding(source, error.lineno or 0)
-        if function not in API[module]:
-            broken |= {name: feedback for name in API[module] if name not in broken}
+        if function not in functions:
+            broken |= {name: feedback for name in functions if name not in broken}
             break
         broken[function] = feedback
         source = stubbed(source, function)

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from grader.grade import grade
-from grader.lesson import API, MODULE_OF
+from grader.lessons.autograd import API, MODULE_OF
 from grader.results import Grade
 from grader.sandbox.host import Limits, Sandbox
 

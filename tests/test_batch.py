@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.lesson import API
+from grader.lessons.autograd import API
 from tests.browser import chromium_page, images_rendered, needs_chromium
 from tests.conftest import ROOT, write_submission
 from tests.test_mistakes import MISTAKES

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.lesson import FUNCTIONS
-from grader.lesson.checks import collect
+from grader.lessons.autograd import FUNCTIONS
+from grader.lessons.autograd.checks import collect
 from grader.messages import LANGUAGES, catalogue, fields, say
 from grader.sandbox.records import ErrorKind
 from tests.conftest import ROOT

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from grader.lesson import API, FUNCTIONS
-from grader.lesson.checks import reference_module
+from grader.lessons.autograd import API, FUNCTIONS
+from grader.lessons.autograd.checks import reference_module
 from grader.messages import catalogue
 from grader.report import function_feedback, render
 from grader.report.gradescope import gradescope_results

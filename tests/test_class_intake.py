@@ -14,7 +14,7 @@ import pytest
 from grader.instructor import archives
 from grader.instructor.batch import shard
 from grader.instructor.intake import Intake, Standing, Student, find_students, prepare
-from grader.lesson import API
+from grader.lessons.autograd import API
 from grader.load import MAX_SOURCE_BYTES
 from grader.report import render
 from tests.conftest import ROOT, write_submission

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import pytest
 
 from grader.instructor.outputs import results_folder
-from grader.lesson.checks import collect
+from grader.lessons.autograd.checks import collect
 from tests.conftest import write_submission
 from tests.test_batch import run_grader
 

@@ -8,7 +8,7 @@ import pytest
 
 from grader.instructor.intake import Standing
 from grader.instructor.records import PAGE, StudentRecord
-from grader.lesson import FUNCTIONS
+from grader.lessons.autograd import FUNCTIONS
 from grader.messages import explain, say
 from grader.report import class_report as report
 from grader.report import render

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.instructor.fingerprint import CHECKS, files_digest
+from grader.instructor.fingerprint import files_digest
 from grader.instructor.roster import read_roster
+from grader.lessons.autograd import LESSON
 from tests.conftest import write_submission
 from tests.test_batch import grades, make_class, run_grader
 from tests.test_mistakes import MISTAKES
@@ -93,7 +94,7 @@ def test_a_rerun_grades_again_whoever_changed_and_says_why(tmp_path):
 
 
 def test_the_checks_digest_changes_with_a_checks_points(tmp_path):
-    copies = [Path(shutil.copy(file, tmp_path)) for file in sorted(CHECKS.glob("*.py"))]
+    copies = [Path(shutil.copy(file, tmp_path)) for file in sorted((LESSON.folder / "checks").glob("*.py"))]
     before = files_digest(copies, "0.1.0")
     public = next(file for file in copies if file.name == "public.py")
     text = public.read_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.lesson import FUNCTIONS
+from grader.lessons.autograd import FUNCTIONS
 from tests.conftest import ROOT, write_submission
 
 pytestmark = pytest.mark.sandbox

@@ -27,8 +27,8 @@ import pytest
 
 from grader.instructor.deploy import Options
 from grader.instructor.deploy.gradescope import graded as gradescope_results_of
-from grader.lesson import API
-from grader.lesson.checks import collect
+from grader.lessons.autograd import API
+from grader.lessons.autograd.checks import collect
 from grader.messages import LANGUAGES, claim
 from grader.results import CheckResult, Feedback, Grade, Status
 from tests.conftest import ROOT, write_submission
@@ -179,7 +179,8 @@ def test_the_autograder_zip_follows_gradescopes_specification(built):
         setup = archive.read("setup.sh").decode()
     assert {"setup.sh", "run_autograder", "requirements.txt", "solutions/linear_regression.py"} <= set(names)
     assert all(modes[name] & stat.S_IXUSR for name in ("setup.sh", "run_autograder"))
-    assert "grader/lesson/checks/hidden.py" in names and not any(n.startswith(("tests/", "exercises/")) for n in names)
+    assert "grader/lessons/autograd/checks/hidden.py" in names
+    assert not any(n.startswith(("tests/", "exercises/")) for n in names)
     assert options == {"lang": "en", "seed": 2026, "time_limit": 120, "call_seconds": 5.0,
                        "hidden_visibility": "after_published", "leaderboard": False}
     assert '"torch==2.13.0"' in setup and "download.pytorch.org/whl/cpu" in setup
@@ -351,10 +352,11 @@ def test_the_student_wheel_holds_no_reference_and_no_hidden_checks(built):
         names = archive.namelist()
         text = "\n".join(archive.read(name).decode() for name in names)
     assert wheel.name.startswith("autograd_kit_student-")
-    assert {"grader/__init__.py", "grader/lesson/catalogue/zh.toml", "grader/lesson/reference_run.json",
-            "grader/lesson/checks/public.py", "exercises/linear_regression.py"} <= set(names)
+    lesson = "grader/lessons/autograd"
+    assert {"grader/__init__.py", f"{lesson}/catalogue/zh.toml", f"{lesson}/reference_run.json",
+            f"{lesson}/checks/public.py", "exercises/linear_regression.py"} <= set(names)
     assert not any(name.startswith(("solutions/", "grader/instructor/")) for name in names)
-    assert "grader/lesson/checks/hidden.py" not in names
+    assert "grader/lessons/autograd/checks/hidden.py" not in names
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     assert not [c.claim for c in HIDDEN if c.claim in text] and all(c.claim in text for c in PUBLIC)
     assert "autograd_kit = grader.frontends.pytest_plugin" in text  # pytest --submission works

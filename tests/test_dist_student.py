@@ -6,7 +6,7 @@ import zipfile
 
 from grader.instructor import dist
 from grader.instructor.stubs import make_stub
-from grader.lesson import API
+from grader.lessons.autograd import API
 from tests.conftest import ROOT
 
 

@@ -99,7 +99,7 @@ def kit_in_opt() -> Iterator[Path]:
 def test_a_kit_in_a_system_folder_stays_unread(kit_in_opt, tmp_path, level):
     if level == "bwrap" and shutil.which("bwrap") is None:
         pytest.skip("bubblewrap (bwrap) is not installed")
-    targets = [kit_in_opt / "solutions" / "autograd_basics.py", kit_in_opt / "grader/lesson/checks/hidden.py"]
+    targets = [kit_in_opt / "solutions" / "autograd_basics.py", kit_in_opt / "grader/lessons/autograd/checks/hidden.py"]
     thief = f"""
 import os
 print("ATTEMPTED")

@@ -45,7 +45,7 @@ def test_a_huge_figure_is_rendered_small():
                                     torch.zeros(3, 3, dtype=torch.uint8), torch.zeros(8, dtype=torch.float32)])
 def test_an_image_that_is_no_png_is_refused(forged):
     with pytest.raises(Malformed):
-        decode("plot_fit", {"figure": {"kind": "figure"}, "axes": [], "image": forged})
+        decode("figure", {"figure": {"kind": "figure"}, "axes": [], "image": forged})
 
 
 DIVERGING_TRAIN = """
@@ -63,8 +63,8 @@ DIVERGING_TRAIN = """
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_diverged_training_is_shown_as_diverged_with_what_to_change(graded, tmp_path, lang):
+    from grader.lessons.autograd.page import diverged, student_training, training_image
     from grader.messages import figure_labels
-    from grader.report.figures import diverged, student_training, training_image
     from grader.report.html import write_feedback_page
 
     result = graded({"train": DIVERGING_TRAIN})

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from matplotlib import font_manager
 
-from grader.lesson import reference_run
+from grader.lessons.autograd import page as lesson_page
+from grader.lessons.autograd import reference_run
 from grader.report import figures
 from grader.sandbox.child import fonts
 
@@ -27,7 +28,7 @@ def stale_font_list(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def forget_fonts() -> None:
-    for cached in (figures.cjk_font, fonts.student_fallback, figures.cached_training_image,
+    for cached in (figures.cjk_font, fonts.student_fallback, lesson_page.cached_training_image,
                    font_manager.fontManager._findfont_cached):
         cached.cache_clear()
 
@@ -41,8 +42,8 @@ def test_a_cjk_font_missing_from_the_font_list_is_found_and_draws():
     assert text == figures.LABELS["zh"] and style["font.sans-serif"] == [INSTALLED]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing glyph (a tofu box) would warn
-        figures.training_image(reference_run(), "zh")
-        figures.training_image(reference_run(), "en")
+        lesson_page.training_image(reference_run(), "zh")
+        lesson_page.training_image(reference_run(), "en")
 
 
 @pytest.mark.usefixtures("stale_font_list")
@@ -52,7 +53,7 @@ def test_without_a_cjk_font_anywhere_figures_are_english(monkeypatch):
     assert figures.labels("zh") == (figures.LABELS["en"], {})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        figures.training_image(reference_run(), "zh")
+        lesson_page.training_image(reference_run(), "zh")
 
 
 def test_a_font_without_the_labels_glyphs_is_not_taken():

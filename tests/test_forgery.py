@@ -58,7 +58,7 @@ def test_a_swapped_backward_probe_gains_nothing(graded):
 
 
 def test_the_gradients_are_the_evidence_even_where_the_source_rules_miss_the_swap(graded, monkeypatch):
-    monkeypatch.setattr(grader.grade, "source_findings", lambda sources: {})
+    monkeypatch.setattr(grader.grade, "source_findings", lambda sources, lesson: {})
     result = graded(CUT_FROM_THE_GRAPH, {"linear_regression": PROBE_SWAP})
     for function in ("predict", "mse_loss"):
         checks = graph_results(result, function)
@@ -79,7 +79,7 @@ def graded_at_each_level(tmp_path, isolated):
 
 def test_the_swapped_probe_gains_nothing_at_each_level_and_honest_code_beside_it_keeps_its_marks(
         graded_at_each_level, monkeypatch):
-    monkeypatch.setattr(grader.grade, "source_findings", lambda sources: {})  # the evidence alone
+    monkeypatch.setattr(grader.grade, "source_findings", lambda sources, lesson: {})  # the evidence alone
     forged = graded_at_each_level("forger", CUT_FROM_THE_GRAPH, {"linear_regression": PROBE_SWAP})
     assert all(r.status is Status.FAIL for f in ("predict", "mse_loss") for r in graph_results(forged, f))
     assert points_lost(graded_at_each_level("honest")) == set()

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from grader.lesson import FUNCTIONS, MODULE_OF
+from grader.lessons.autograd import FUNCTIONS, MODULE_OF
 from grader.messages import LANGUAGES, catalogue, hint
 from tests.conftest import ROOT
 

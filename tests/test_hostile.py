@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.grade import grade
-from grader.lesson import API
+from grader.lessons.autograd import API
 from grader.results import Status
 from grader.sandbox import wire
 from grader.sandbox.host import Sandbox
@@ -217,7 +217,7 @@ def test_a_forged_end_of_job_changes_nothing(graded):
 def test_a_judge_that_raises_is_a_grader_error_kept_for_the_instructor(tmp_path, sandbox, monkeypatch):
     from dataclasses import replace
 
-    from grader.lesson.checks import public
+    from grader.lessons.autograd.checks import public
     from grader.report.gradescope import gradescope_results
 
     def broken(check, got, expected, inputs):

@@ -18,8 +18,8 @@ import nbformat
 import pytest
 
 from grader.grade import grade
-from grader.lesson import API
-from grader.lesson.checks import reference_module
+from grader.lessons.autograd import API
+from grader.lessons.autograd.checks import reference_module
 from grader.load import MAX_SOURCE_BYTES, load_submission
 from grader.messages import LANGUAGES
 from grader.report import render

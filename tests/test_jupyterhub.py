@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.lesson import API
+from grader.lessons.autograd import API
 from tests.conftest import ROOT, fill_notebooks
 from tests.corpus import MISTAKES
 from tests.test_readme import blocks_tested_by
@@ -85,7 +85,7 @@ def test_the_hub_recipe_releases_the_course_and_the_checks_run_with_the_student_
     instructor = {**hub, "PYTHONPATH": str(ROOT), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{hub['PATH']}"}
     python = student_environment(tmp_path, instructor)
     kernel_for(python, tmp_path / "jupyter")
-    for module in ("solutions", "grader.lesson.checks.hidden", "grader.instructor"):
+    for module in ("solutions", "grader.lessons.autograd.checks.hidden", "grader.instructor"):
         imported = subprocess.run([python, "-c", f"import {module}"], cwd=tmp_path, env=hub, capture_output=True,
                                   text=True)
         assert f"No module named '{module}'" in imported.stderr, f"the student's environment has {module}"

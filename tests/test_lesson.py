@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from grader.instructor.stubs import make_stub
-from grader.lesson import API
-from grader.lesson.checks import lesson_data
+from grader.lessons.autograd import API
+from grader.lessons.autograd.checks import lesson_data
 from solutions import autograd_basics, linear_regression
 from tests.conftest import ROOT
 
@@ -83,7 +83,7 @@ def test_every_docstring_speaks_english_and_chinese():
 
 
 def test_the_stored_reference_run_is_what_the_solutions_give():
-    from grader.instructor.stubs import reference_training
-    from grader.lesson import reference_run
+    from grader.lessons.autograd import reference_run
+    from grader.lessons.autograd.page import reference_training
 
     assert reference_training() == reference_run(), "run `python -m grader stubs` after changing solutions/"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from grader.instructor.intake import Standing, find_students, prepare
-from grader.lesson import API
+from grader.lessons.autograd import API
 from tests.conftest import ROOT, write_submission
 from tests.test_batch import grades, run_grader
 

@@ -16,8 +16,8 @@ import nbformat
 import pytest
 
 from grader.grade import grade
-from grader.lesson import API, FUNCTIONS
-from grader.lesson.checks import collect
+from grader.lessons.autograd import API, FUNCTIONS
+from grader.lessons.autograd.checks import collect
 from grader.report import function_points
 from tests.conftest import ROOT, fill_notebooks, write_submission
 from tests.test_mistakes import MISTAKES

@@ -1,6 +1,6 @@
 """The README's "Adding an exercise", followed to the letter in a copy of the kit: a new
 function with its reference, hints, a public and a hidden check and a misconception,
-touching only the lesson (solutions/ and grader/lesson/), then graded end to end."""
+touching only the lesson (solutions/ and grader/lessons/autograd/), then graded end to end."""
 
 import json
 import os

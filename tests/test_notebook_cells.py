@@ -13,7 +13,7 @@ from grader import ROOT
 from grader.frontends import notebook
 from grader.frontends.notebook import CheckFailed, check
 from grader.instructor.course import build_course
-from grader.lesson.checks import collect
+from grader.lessons.autograd.checks import collect
 from grader.messages import hint
 
 pytestmark = pytest.mark.sandbox

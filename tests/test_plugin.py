@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.lesson.checks import collect
+from grader.lessons.autograd.checks import collect
 from tests.conftest import ROOT, write_submission
 
 pytest_plugins = ["pytester"]

@@ -177,7 +177,7 @@ def test_the_notebooks_check_cells_run_where_students_work(system):
     checks pass on the reference's functions and fail, with feedback, on a wrong one."""
     cell = ("import runpy, torch\n"
             "from grader.frontends.notebook import check\n"
-            "from grader.lesson.checks import collect\n"
+            "from grader.lessons.autograd.checks import collect\n"
             f"namespace = runpy.run_path({str(ROOT / 'solutions' / 'autograd_basics.py')!r})\n"
             "claims = [c.claim for c in collect(hidden=False) if c.function == 'quadratic_grad']\n"
             "for claim in claims:\n"

@@ -3,7 +3,7 @@
 import pytest
 
 from grader.grade import grade
-from grader.lesson import API
+from grader.lessons.autograd import API
 from tests.conftest import SEED, misconceptions, points_lost, write_submission
 
 pytestmark = pytest.mark.sandbox

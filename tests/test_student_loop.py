@@ -16,7 +16,8 @@ import pytest
 from rich.console import Console
 
 from grader.grade import grade
-from grader.lesson import reference_run
+from grader.lessons.autograd import page as lesson_page
+from grader.lessons.autograd import reference_run
 from grader.report import figures, function_points
 from grader.report.html import write_feedback_page
 from tests.browser import chromium_page, images_rendered, needs_chromium
@@ -190,7 +191,7 @@ def test_chinese_plots_fall_back_to_english_without_a_cjk_font(monkeypatch):
     assert text == figures.LABELS["en"] and style == {}
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing glyph would warn
-        figures.training_image(reference_run(), "zh")
+        lesson_page.training_image(reference_run(), "zh")
 
 
 @pytest.mark.skipif(figures.cjk_font() is None, reason="no CJK font installed (apt-get install fonts-wqy-microhei)")
@@ -199,7 +200,7 @@ def test_chinese_plots_use_the_installed_cjk_font():
     assert text == figures.LABELS["zh"] and style["font.sans-serif"] == [figures.cjk_font()]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        figures.training_image(reference_run(), "zh")
+        lesson_page.training_image(reference_run(), "zh")
 
 
 def test_the_terminal_table_reads_in_chinese(sandbox, tmp_path):

@@ -1,7 +1,7 @@
 """A syntax error costs only the function that holds it (and train, which calls it): the
 rest of the module is graded, and the error is reported there with its line and a caret."""
 
-from grader.lesson import API
+from grader.lessons.autograd import API
 from grader.report import function_feedback
 from grader.results import Status
 from tests.conftest import ROOT, points_lost

@@ -92,7 +92,7 @@ def test_keys_are_read_only_from_a_terminal(monkeypatch):
 def feedback_for_every_function(output: str = "", notices: list[Feedback] | None = None) -> Grade:
     """Each function's first public check failed (a long feedback for sgd_step), as a student's
     first grading with their code printing `output`."""
-    from grader.lesson.checks import collect
+    from grader.lessons.autograd.checks import collect
 
     firsts = {c.function: c for c in reversed(collect(hidden=False))}
     long = Feedback("raised", {"type": "RuntimeError", "message": "a long message " * 12})

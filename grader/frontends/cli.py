@@ -12,9 +12,9 @@ from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from grader import instructors_only
+from grader import ROOT, instructors_only
 from grader.frontends.console import readable_everywhere
-from grader.lesson import API, FUNCTIONS
+from grader.lessons import Lesson, find, kit_lessons
 from grader.load import UsageError, holds_lesson
 from grader.messages import LANGUAGES, default_language, say
 from grader.sandbox.child.host_os import CALL_SECONDS, WALL_FACTOR
@@ -82,14 +82,41 @@ def requested_language(argv: list[str]) -> str:
     return default_language()
 
 
-def parser(lang: str = "en") -> argparse.ArgumentParser:
-    """The command line; its usage errors said in `lang` (subcommands' parsers share its class)."""
+def parser(lang: str = "en", lesson: Lesson | None = None) -> argparse.ArgumentParser:
+    """The command line for `lesson` (its functions are --only's and hint's choices); its usage
+    errors said in `lang` (subcommands' parsers share its class)."""
+    taught = lesson or find(None)
     in_lang = type("Parser", (SentenceParser,), {"lang": lang})
-    top = in_lang(prog="python -m grader", description="Grade the autograd lesson.")
+    top = in_lang(prog="python -m grader", description="Grade a lesson of the kit.")
     commands = top.add_subparsers(dest="command", required=True)
-    for add in (student_commands, instructor_commands, packaging_commands):
+    student_commands(commands, taught)
+    for add in (instructor_commands, packaging_commands):
         add(commands)
     return top
+
+
+def lesson_named(argv: list[str] | None, lang: str) -> Lesson:
+    """The lesson --lesson names (a kit lesson's name or a lesson folder), read before the rest."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lesson")
+    spec = early.parse_known_args(argv)[0].lesson
+    try:
+        return find(spec)
+    except (FileNotFoundError, ModuleNotFoundError, AttributeError) as error:
+        names = ", ".join(lesson.name for lesson in kit_lessons())
+        raise UsageError(say("no_such_lesson", lang, lesson=spec, names=names)) from error
+
+
+def default_folder(lesson: Lesson) -> Path:
+    """Where a lesson's exercises are, as the command line names them: relative to the kit
+    (the first lesson's is exercises/, run from the kit or beside it), else as they are."""
+    return lesson.exercises.relative_to(ROOT) if lesson.exercises.is_relative_to(ROOT) else lesson.exercises
+
+
+def with_lesson(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    command.add_argument("--lesson", metavar="NAME|PATH", help="a kit lesson's name, or the folder of a lesson "
+                         "of your own (default: the first lesson, graded from exercises/)")
+    return command
 
 
 def with_lang(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -121,28 +148,30 @@ def with_isolation(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return command
 
 
-def student_commands(commands: argparse._SubParsersAction) -> None:
-    check = with_limits(with_isolation(with_lang(commands.add_parser(
-        "check", help="grade the two lesson modules in a folder"))))
-    check.add_argument("path", nargs="?", type=Path, default=Path("exercises"))
+def student_commands(commands: argparse._SubParsersAction, lesson: Lesson) -> None:
+    functions = lesson.functions
+    check = with_lesson(with_limits(with_isolation(with_lang(commands.add_parser(
+        "check", help="grade the lesson's modules in a folder")))))
+    check.add_argument("path", nargs="?", type=Path, default=None, help="default: the lesson's exercises/")
     check.add_argument("--hidden", action="store_true", help="add the hidden checks (instructors, CI)")
     check.add_argument("--json", type=Path, metavar="FILE", help="write Gradescope's results.json")
     check.add_argument("--seed", type=int, help="replay the random inputs of an earlier run")
-    check.add_argument("--only", choices=FUNCTIONS, metavar="FUNCTION", help="grade one function")
+    check.add_argument("--only", choices=functions, metavar="FUNCTION", help="grade one function")
     check.add_argument("--html", type=Path, metavar="FILE", help="write a feedback page with your plots")
-    watch = with_limits(with_isolation(with_lang(commands.add_parser(
-        "watch", help="grade, then grade again whenever you save"))))
-    watch.add_argument("path", nargs="?", type=Path, default=Path("exercises"))
-    hint = with_lang(commands.add_parser("hint", help="a hint for one function, giving away more at each level"))
-    hint.add_argument("function", nargs="?", choices=FUNCTIONS, metavar="FUNCTION",
+    watch = with_lesson(with_limits(with_isolation(with_lang(commands.add_parser(
+        "watch", help="grade, then grade again whenever you save")))))
+    watch.add_argument("path", nargs="?", type=Path, default=None, help="default: the lesson's exercises/")
+    hint = with_lesson(with_lang(commands.add_parser("hint", help="a hint for one function, giving away more at "
+                                                     "each level")))
+    hint.add_argument("function", nargs="?", choices=functions, metavar="FUNCTION",
                       help="default: the first unfinished one in --path")
-    hint.add_argument("--path", type=Path, default=Path("exercises"), help="your exercises (default: exercises)")
+    hint.add_argument("--path", type=Path, default=None, help="your exercises (default: the lesson's exercises/)")
     hint.add_argument("--level", type=int, choices=(1, 2, 3), default=1)
 
 
 def instructor_commands(commands: argparse._SubParsersAction) -> None:
-    batch = with_limits(with_isolation(with_lang(commands.add_parser(
-        "batch", help="grade a whole class (hidden checks included)"))))
+    batch = with_lesson(with_limits(with_isolation(with_lang(commands.add_parser(
+        "batch", help="grade a whole class (hidden checks included)")))))
     batch.add_argument("submissions", type=Path, help="one folder per student, or nbgrader's submitted/ layout")
     batch.add_argument("--out", type=Path, required=True, metavar="DIR", help="where results and reports go")
     batch.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N")
@@ -157,7 +186,7 @@ def instructor_commands(commands: argparse._SubParsersAction) -> None:
     batch.add_argument("--nbgrader-assignment", default="autograd", metavar="NAME")
     batch.add_argument("--roster", type=Path, metavar="CSV", help="folder, id, email...: joined into grades.csv; "
                        "also writes canvas.csv")
-    merge = with_lang(commands.add_parser("merge", help="combine the outputs of batch shards"))
+    merge = with_lesson(with_lang(commands.add_parser("merge", help="combine the outputs of batch shards")))
     merge.add_argument("folders", nargs="+", type=Path, metavar="DIR")
     merge.add_argument("--out", type=Path, metavar="DIR", help="for grades.csv, report.html (default: 1st DIR)")
     merge.add_argument("--roster", type=Path, metavar="CSV", help="as for batch")
@@ -167,28 +196,30 @@ def instructor_commands(commands: argparse._SubParsersAction) -> None:
 
 def packaging_commands(commands: argparse._SubParsersAction) -> None:
     nbgrader = commands.add_parser("nbgrader", help="the lesson as an nbgrader course")
-    build = nbgrader.add_subparsers(dest="nbgrader_command", required=True).add_parser(
-        "build", help="write nbgrader_config.py and source/<assignment>/")
+    build = with_lesson(nbgrader.add_subparsers(dest="nbgrader_command", required=True).add_parser(
+        "build", help="write nbgrader_config.py and source/<assignment>/"))
     build.add_argument("course", type=Path, metavar="COURSE_DIR")
     build.add_argument("--assignment", default="autograd", metavar="NAME")
     dist = commands.add_parser("dist", help="package the kit for distribution")
     targets = dist.add_subparsers(dest="dist_command", required=True)
-    student = targets.add_parser("student", help="a zip for students: exercises and public checks only")
+    student = with_lesson(targets.add_parser("student", help="a zip for students: exercises and public checks only"))
     student.add_argument("zip", type=Path, metavar="OUT.zip")
     deploy_commands(targets)
-    commands.add_parser("stubs", help="regenerate exercises/ and the reference run from solutions/")
+    with_lesson(commands.add_parser("stubs", help="regenerate the lesson's stubs and reference run from its "
+                                    "solutions"))
 
 
 def deploy_commands(targets: argparse._SubParsersAction) -> None:
     """The students' wheel, and where instructors grade (grader/instructor/deploy/)."""
     wheel = with_lang(targets.add_parser("student-wheel", help="a wheel for students: no solutions, no hidden checks"))
     wheel.add_argument("out", type=Path, metavar="OUTDIR")
-    gradescope = with_deploy_options(targets.add_parser("gradescope", help="a Gradescope autograder zip"))
+    gradescope = with_lesson(with_deploy_options(targets.add_parser("gradescope", help="a Gradescope autograder zip")))
     gradescope.add_argument("out", type=Path, metavar="OUT.zip")
     gradescope.add_argument("--hidden-visibility", choices=GRADESCOPE_VISIBILITIES, default="after_published",
                             help="when students see the hidden checks (default: after_published)")
     gradescope.add_argument("--leaderboard", action="store_true", help="put score and time on the leaderboard")
-    prairielearn = with_deploy_options(targets.add_parser("prairielearn", help="a PrairieLearn question folder"))
+    prairielearn = with_lesson(with_deploy_options(targets.add_parser("prairielearn",
+                                                                      help="a PrairieLearn question folder")))
     prairielearn.add_argument("out", type=Path, metavar="DIR")
     prairielearn.add_argument("--image", default="autograd-kit-grader", help="the grading image, built from "
                               "DIR/image/Dockerfile and pushed (default: autograd-kit-grader, a local build)")
@@ -205,7 +236,16 @@ def with_deploy_options(command: argparse.ArgumentParser) -> argparse.ArgumentPa
 
 def main(argv: list[str] | None = None) -> int:
     readable_everywhere()
-    arguments = parser(requested_language(sys.argv[1:] if argv is None else argv)).parse_args(argv)
+    lang = requested_language(sys.argv[1:] if argv is None else argv)
+    try:
+        lesson = lesson_named(argv, lang)
+    except UsageError as error:
+        print(f"error: {visible(str(error))}", file=sys.stderr)
+        return Exit.USAGE
+    arguments = parser(lang, lesson).parse_args(argv)
+    arguments.taught = lesson
+    if getattr(arguments, "path", "") is None:
+        arguments.path = default_folder(lesson)
     if getattr(arguments, "isolation", None):
         os.environ["GRADER_ISOLATION"] = arguments.isolation  # the zygotes and the notices read it
     try:
@@ -225,35 +265,35 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def early_sandbox(path: Path, call_seconds: float = CALL_SECONDS) -> "Sandbox":
+def early_sandbox(path: Path, lesson: Lesson, call_seconds: float = CALL_SECONDS) -> "Sandbox":
     """Check the folder (a usage error before any work), then start the worker: it imports
     torch while this process imports it too."""
     from grader.load import load_submission
     from grader.sandbox.spawn import spawn_worker
 
-    load_submission(path)
+    load_submission(path, lesson)
     worker = spawn_worker()
     from grader.sandbox.host import Limits, Sandbox
 
     return Sandbox(limits=Limits(call_seconds=call_seconds), zygote=worker)
 
 
-def lesson_folder(path: Path, command: str, lang: str) -> Path:
+def lesson_folder(path: Path, command: str, lang: str, lesson: Lesson) -> Path:
     """The folder to grade: `path`; where it lacks the lesson files, the folder run in (a student
     inside exercises/), or the one folder below `path` that holds them. Else where to run it."""
-    if holds_lesson(path):
+    if holds_lesson(path, lesson.api):
         return path
-    if path == Path("exercises") and not path.exists():  # the default: the student is inside it, or beside
+    if path == default_folder(lesson) and not path.exists():  # the default: the student is inside it, or beside
         path = Path(".")
-        if holds_lesson(path):
+        if holds_lesson(path, lesson.api):
             return path
     if not path.is_dir():
         raise UsageError(say("not_a_folder_here", lang, path=path, cwd=Path.cwd(), command=command))
-    below = folders_below(path)
+    below = folders_below(path, lesson)
     if len(below) == 1:
         print(visible(say("found_lesson_in", lang, path=below[0])), file=sys.stderr)
         return below[0]
-    files = " / ".join(f"{module}.py" for module in API)
+    files = " / ".join(f"{module}.py" for module in lesson.api)
     if below:
         folders = ", ".join(map(str, below))
         raise UsageError(say("lesson_folders_below", lang, path=path, folders=folders, command=command, first=below[0]))
@@ -261,9 +301,9 @@ def lesson_folder(path: Path, command: str, lang: str) -> Path:
                          command=command))
 
 
-def folders_below(path: Path) -> list[Path]:
+def folders_below(path: Path, lesson: Lesson) -> list[Path]:
     try:
-        return [child for child in sorted(path.iterdir()) if child.is_dir() and holds_lesson(child)]
+        return [child for child in sorted(path.iterdir()) if child.is_dir() and holds_lesson(child, lesson.api)]
     except OSError:  # a folder the student may not list
         return []
 
@@ -272,14 +312,15 @@ def check(arguments: argparse.Namespace) -> int:
     for output in (arguments.json, arguments.html):
         if output is not None and not output.parent.is_dir():
             raise UsageError(say("dist_parent_missing", arguments.lang, path=output, parent=output.parent))
-    arguments.path = lesson_folder(arguments.path, "check", arguments.lang)
-    with early_sandbox(arguments.path, arguments.call_seconds) as sandbox:
+    arguments.path = lesson_folder(arguments.path, "check", arguments.lang, arguments.taught)
+    with early_sandbox(arguments.path, arguments.taught, arguments.call_seconds) as sandbox:
         from grader.grade import grade
         from grader.report.gradescope import write_gradescope
         from grader.report.table import print_table
 
         seed = arguments.seed if arguments.seed is not None else random.randrange(2**31)
-        result = grade(arguments.path, hidden=arguments.hidden, seed=seed, only=arguments.only, sandbox=sandbox)
+        result = grade(arguments.path, hidden=arguments.hidden, seed=seed, only=arguments.only, sandbox=sandbox,
+                       lesson=arguments.taught)
     shown = result if arguments.hidden else result.for_student()  # --hidden: an instructor's or CI's run
     print_table(shown, arguments.lang)
     if arguments.json is not None:
@@ -292,13 +333,13 @@ def check(arguments: argparse.Namespace) -> int:
 
 
 def watch(arguments: argparse.Namespace) -> int:
-    arguments.path = lesson_folder(arguments.path, "watch", arguments.lang)
-    with early_sandbox(arguments.path, arguments.call_seconds) as sandbox:
+    arguments.path = lesson_folder(arguments.path, "watch", arguments.lang, arguments.taught)
+    with early_sandbox(arguments.path, arguments.taught, arguments.call_seconds) as sandbox:
         from grader.frontends.watch import watch as watch_and_grade
         from grader.messages import say
 
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops it as q does
-            watch_and_grade(arguments.path, arguments.lang, sandbox)
+            watch_and_grade(arguments.path, arguments.lang, sandbox, lesson=arguments.taught)
         print(say("bye", arguments.lang))
     return Exit.FULL_MARKS
 
@@ -307,25 +348,26 @@ def hint(arguments: argparse.Namespace) -> int:
     from grader.messages import hint as hint_text
     from grader.messages import say
 
-    function = arguments.function or first_unfinished_in(lesson_folder(arguments.path, "hint", arguments.lang))
+    function = arguments.function or first_unfinished_in(
+        lesson_folder(arguments.path, "hint", arguments.lang, arguments.taught), arguments.taught)
     if function is None:
         from grader.report.student import all_done
 
         print(all_done(arguments.lang))
         return Exit.FULL_MARKS
     for level in range(1, arguments.level + 1):
-        text = hint_text(function, level, arguments.lang)
+        text = hint_text(function, level, arguments.lang, arguments.taught)
         print(say("hint_level", arguments.lang, level=level, function=function, hint=text))
     return Exit.FULL_MARKS
 
 
-def first_unfinished_in(path: Path) -> str | None:
+def first_unfinished_in(path: Path, lesson: Lesson) -> str | None:
     """The function the watcher shows: the first, in lesson order, that fails a public check."""
-    with early_sandbox(path) as sandbox:
+    with early_sandbox(path, lesson) as sandbox:
         from grader.grade import grade
         from grader.report.student import first_unfinished
 
-        return first_unfinished(grade(path, hidden=False, seed=0, sandbox=sandbox))
+        return first_unfinished(grade(path, hidden=False, seed=0, sandbox=sandbox, lesson=lesson))
 
 
 def batch(arguments: argparse.Namespace) -> int:
@@ -345,7 +387,7 @@ def batch(arguments: argparse.Namespace) -> int:
             from grader.instructor.gradebook import record_in_gradebook
 
             course = arguments.nbgrader_course
-            count = record_in_gradebook(settings.out, course, arguments.nbgrader_assignment, lang)
+            count = record_in_gradebook(settings.out, course, arguments.nbgrader_assignment, lang, settings.lesson)
             lines.insert(-1, say("wrote_gradebook", lang, count=count, gradebook=course / "gradebook.db"))
     print(visible("\n".join(lines)))  # folder names and reasons come from the hand-ins
     return Exit.FULL_MARKS if summary.all_graded else Exit.NOT_FULL_MARKS  # 1: a hand-in was not graded
@@ -381,7 +423,7 @@ def batch_settings(arguments: argparse.Namespace) -> "BatchSettings":
                                                                                     arguments.reseed, lang),
         checks.parse_shard(arguments.shard, lang), lang, arguments.force,
         checks.chosen_students(root, arguments.regrade or [], lang), read_roster(arguments.roster, lang),
-        arguments.call_seconds)
+        arguments.call_seconds, lesson=arguments.taught)
 
 
 @contextlib.contextmanager
@@ -409,7 +451,7 @@ def merge(arguments: argparse.Namespace) -> int:
     lang, roster = arguments.lang, read_roster(arguments.roster, arguments.lang)
     choices = Choices(mixed_seeds=arguments.mixed_seeds, keep_newest=arguments.keep_newest)
     records, grades_csv, report = merge_folders(arguments.folders, arguments.out or arguments.folders[0], lang,
-                                                choices, roster)
+                                                choices, roster, arguments.taught)
     print(visible("\n".join([say("merged", lang, count=len(records)), *class_lines(records, roster, lang),
                              say("wrote_outputs", lang, grades_csv=grades_csv, report=report)])))
     return Exit.FULL_MARKS
@@ -420,7 +462,7 @@ def nbgrader(arguments: argparse.Namespace) -> int:
 
     if not arguments.assignment.replace("-", "").replace("_", "").isalnum():
         raise UsageError(f"--assignment {arguments.assignment!r}: use letters, digits, - and _ only.")
-    for path in build_course(arguments.course, arguments.assignment):
+    for path in build_course(arguments.course, arguments.assignment, arguments.taught):
         print(f"wrote {path}")
     return Exit.FULL_MARKS
 
@@ -440,14 +482,14 @@ def dist(arguments: argparse.Namespace) -> int:
         return Exit.FULL_MARKS
     if not arguments.zip.parent.is_dir():
         raise UsageError(f"cannot write {arguments.zip}: the folder {arguments.zip.parent} does not exist.")
-    print(f"wrote {student_zip(arguments.zip)}")
+    print(f"wrote {student_zip(arguments.zip, arguments.taught)}")
     return Exit.FULL_MARKS
 
 
 def stubs(arguments: argparse.Namespace) -> int:
     from grader.instructor.stubs import write_stubs
 
-    for path in write_stubs():
+    for path in write_stubs(arguments.taught):
         print(f"wrote {path}")
     return Exit.FULL_MARKS
 

@@ -21,8 +21,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from grader import ROOT
+from grader.checks import Check
 from grader.judge.verdict import verdict
-from grader.lesson.checks import Check, collect
+from grader.lessons import Lesson, find
 from grader.messages import LANGUAGES, claim, default_language, hint, say
 from grader.plan import generator_for
 from grader.report import render, wants_hint
@@ -49,16 +50,18 @@ class CallStopped(BaseException):
 
 
 def check(function: str, claim_text: str, namespace: dict, seed: int = SEED,
-          call_seconds: float = CALL_SECONDS) -> None:
+          call_seconds: float = CALL_SECONDS, lesson: str | None = None) -> None:
+    """`lesson`: a kit lesson's name or a lesson folder's path (the course's cells say which); None: the first."""
     lang = student_language()
-    found = find_check(function, claim_text)
+    taught = find(lesson)
+    found = find_check(taught, function, claim_text)
     inputs = found.inputs(generator_for(found, seed))
     call = Call(0, found.module, function, found.probe, "cpu", inputs)
     outcome = timed_call(lambda: run_call(SimpleNamespace(**namespace), vars(call)), call, call_seconds)
     status, feedback = verdict(found, "cpu", inputs, outcome)
     if feedback is not None:
-        raise CheckFailed(failure(function, status, feedback, lang)) from None
-    print(say("notebook_passed", lang, function=function, claim=claim(claim_text, lang)))
+        raise CheckFailed(failure(function, status, feedback, lang, taught)) from None
+    print(say("notebook_passed", lang, function=function, claim=claim(claim_text, lang, taught)))
 
 
 def student_language() -> str:
@@ -67,10 +70,10 @@ def student_language() -> str:
     return wanted if wanted in LANGUAGES else default_language()
 
 
-def failure(function: str, status: Status, feedback: Feedback, lang: str) -> str:
-    lines = [f"{function}: {render(feedback, lang)}"]
+def failure(function: str, status: Status, feedback: Feedback, lang: str, lesson: Lesson | None = None) -> str:
+    lines = [f"{function}: {render(feedback, lang, lesson)}"]
     if wants_hint(status, feedback):
-        lines.append(say("hint", lang, hint=hint(function, 1, lang)))
+        lines.append(say("hint", lang, hint=hint(function, 1, lang, lesson)))
     return without_paths("\n".join(lines))
 
 
@@ -104,9 +107,9 @@ def stop(worker: threading.Thread) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(CallStopped))
 
 
-def find_check(function: str, claim_text: str) -> Check:
+def find_check(lesson: Lesson, function: str, claim_text: str) -> Check:
     try:
-        checks = collect(hidden=True)
+        checks = lesson.checks(hidden=True)
     except ModuleNotFoundError:  # a student's copy holds the public checks only
-        checks = collect(hidden=False)
+        checks = lesson.checks(hidden=False)
     return next(c for c in checks if (c.function, c.claim) == (function, claim_text))

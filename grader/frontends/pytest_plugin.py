@@ -14,9 +14,11 @@ SUITE = Path(__file__).with_name("suite.py")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("autograd-kit", "grading the autograd lesson")
+    group = parser.getgroup("autograd-kit", "grading a lesson of the kit")
     group.addoption("--submission", type=Path, metavar="PATH", help="grade the lesson modules in PATH")
     group.addoption("--hidden-checks", action="store_true", help="add the hidden checks")
+    group.addoption("--lesson", default=None, metavar="NAME|PATH", help="a kit lesson's name or a lesson folder "
+                    "(default: the first lesson)")
     group.addoption("--grader-seed", type=int, default=0, metavar="N", help="seed of the random inputs")
     group.addoption("--grader-lang", choices=LANGUAGES, default=None, help="language of the feedback")
 

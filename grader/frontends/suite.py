@@ -2,17 +2,20 @@
 
 import pytest
 
+from grader.checks import Check
 from grader.grade import available_devices, grade
-from grader.lesson.checks import Check, collect
+from grader.lessons import find
 from grader.load import UsageError
 from grader.messages import default_language
 from grader.report import render
-from grader.results import CheckResult, Status
+from grader.results import CheckResult, Grade, Status
 from grader.terminal import visible
+
+GRADE = pytest.StashKey[Grade]()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    checks = collect(hidden=metafunc.config.getoption("hidden_checks"))
+    checks = find(metafunc.config.getoption("lesson")).checks(hidden=metafunc.config.getoption("hidden_checks"))
     devices = available_devices()
     cases = [
         pytest.param(
@@ -33,9 +36,11 @@ def grading(pytestconfig: pytest.Config) -> dict[tuple[str, str, str], CheckResu
             pytestconfig.getoption("submission"),
             hidden=pytestconfig.getoption("hidden_checks"),
             seed=pytestconfig.getoption("grader_seed"),
+            lesson=find(pytestconfig.getoption("lesson")),
         )
     except UsageError as error:
         pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
+    pytestconfig.stash[GRADE] = result
     return {(r.function, r.claim, r.device): r for r in result.results}
 
 
@@ -43,4 +48,5 @@ def test_check(check: Check, device: str, grading: dict, pytestconfig: pytest.Co
     result = grading[(check.function, check.claim, device)]
     if result.status is not Status.PASS:
         lang = pytestconfig.getoption("grader_lang") or default_language()
-        pytest.fail(f"{result.status.value}: {visible(render(result.feedback, lang))}", pytrace=False)
+        lesson = pytestconfig.stash[GRADE].lesson
+        pytest.fail(f"{result.status.value}: {visible(render(result.feedback, lang, lesson))}", pytrace=False)

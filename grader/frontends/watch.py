@@ -28,7 +28,7 @@ from rich.text import Text
 from watchfiles import watch as changes
 
 from grader.grade import grade
-from grader.lesson import API, FUNCTIONS
+from grader.lessons import Lesson, given
 from grader.messages import hint, say
 from grader.report import function_feedback, function_points, render
 from grader.report.student import all_done, done_functions, first_unfinished, printed_output
@@ -43,11 +43,12 @@ Lines = list[Segment]  # one row of the screen, rendered
 HINT_LEVELS = 3
 
 
-def watch(path: Path, lang: str, sandbox: Sandbox, console: Console | None = None) -> None:
+def watch(path: Path, lang: str, sandbox: Sandbox, console: Console | None = None, lesson: Lesson | None = None,
+          ) -> None:
     """Grade `path`, then again after each save, until q is pressed (or Ctrl-C)."""
-    modules = {str((path / f"{module}.py").resolve()) for module in API}
+    modules = {str((path / f"{module}.py").resolve()) for module in given(lesson).api}
     with key_presses() as typed:
-        watcher = Watcher(path, lang, sandbox, console or Console(), keys=typed is not None)
+        watcher = Watcher(path, lang, sandbox, console or Console(), keys=typed is not None, lesson=lesson)
         watcher.regrade()
         saves = changes(path, watch_filter=lambda change, name: name in modules,
                         rust_timeout=KEY_POLL_MS if typed else 0, yield_on_timeout=True)
@@ -73,10 +74,13 @@ class Watcher:
     hint_levels: dict[str, int] = field(default_factory=dict)
     """per function, how many hint levels the student asked for"""
     listing: bool = False
+    lesson: Lesson | None = None
+    """the lesson graded (None: the first)"""
 
     def regrade(self) -> None:
         self.console.print(Text(say("grading", self.lang), style="dim"))
-        self.result = grade(self.path, hidden=False, seed=random.randrange(2**31), sandbox=self.sandbox)
+        self.result = grade(self.path, hidden=False, seed=random.randrange(2**31), sandbox=self.sandbox,
+                            lesson=self.lesson)
         self.graded_at = datetime.now()
         self.show()
 
@@ -110,7 +114,7 @@ class Watcher:
 
 def header(result: Grade, lang: str, graded_at: datetime) -> list[RenderableType]:
     """When it graded, how far the student is, and the progress bar on a line of its own."""
-    done, total = len(done_functions(result)), len(FUNCTIONS)
+    done, total = len(done_functions(result)), len(given(result.lesson).functions)
     run = say("graded_run", lang, time=f"{graded_at:%H:%M:%S}", done=done, total=total, seconds=result.seconds)
     bar = Padding(ProgressBar(total=total, completed=done, width=40), 0)  # padded: it ends its line
     return [Text(run, style="dim"), Text(say("progress", lang, done=done, total=total)), bar]
@@ -121,11 +125,11 @@ def current(result: Grade, lang: str, hint_levels: dict[str, int], keys: bool) -
     function = first_unfinished(result)
     if function is None:
         return [Text(all_done(lang), style="green")]
-    level, given = hint_level(result, function, lang, hint_levels), hint_in_feedback(result, function, lang)
+    level, shown = hint_level(result, function, lang, hint_levels), hint_in_feedback(result, function, lang)
     feedback = Text(visible(function_feedback(result, function, lang)))
     parts: list[RenderableType] = [Text(f"\n{function}", style="bold"), feedback]
-    parts += [Text(say("hint_level", lang, level=n, function=function, hint=hint(function, n, lang)), style="cyan")
-              for n in range(given + 1, level + 1)]
+    parts += [Text(say("hint_level", lang, level=n, function=function, hint=hint(function, n, lang, result.lesson)),
+                   style="cyan") for n in range(shown + 1, level + 1)]
     if level == HINT_LEVELS:
         parts.append(Text(say("no_more_hints", lang, function=function), style="dim"))
     if not keys:
@@ -140,7 +144,8 @@ def hint_level(result: Grade, function: str, lang: str, hint_levels: dict[str, i
 
 def hint_in_feedback(result: Grade, function: str, lang: str) -> int:
     """1 where the function's feedback already gives the first hint, else 0."""
-    return int(say("hint", lang, hint=hint(function, 1, lang)) in function_feedback(result, function, lang))
+    hinted = say("hint", lang, hint=hint(function, 1, lang, result.lesson))
+    return int(hinted in function_feedback(result, function, lang))
 
 
 def function_list(result: Grade, lang: str) -> Table:
@@ -175,7 +180,7 @@ def student_output(result: Grade, lang: str, screen: "Screen", room: int) -> lis
 def footer(result: Grade, lang: str, keys: bool) -> list[RenderableType]:
     """What the watcher waits for, its keys, and the notices for the student (a self-check, a
     file's encoding), never those about the grading host."""
-    notices = [visible(render(notice, lang)) for notice in result.for_student().notices]
+    notices = [visible(render(notice, lang, result.lesson)) for notice in result.for_student().notices]
     lines = [f"\n{say('watching', lang)}", *([say("watch_keys", lang)] if keys else []), *notices]
     return [Text(line, style="dim") for line in lines]
 

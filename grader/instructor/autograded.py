@@ -17,24 +17,26 @@ from nbformat.v4 import new_markdown_cell, new_output
 
 from grader.instructor.course import test_cell_of
 from grader.instructor.records import StudentRecord
+from grader.lessons import Lesson
 from grader.load import Refused, read_file
 from grader.messages import say
 
 
-def check_outputs(student: StudentRecord, lang: str) -> dict[str, str]:
+def check_outputs(student: StudentRecord, lang: str, lesson: Lesson | None = None) -> dict[str, str]:
     """Each test cell's output: what the student's first device run of it said, or that it passed."""
     outputs: dict[str, str] = {}
     for test in student.tests:
-        cell = test_cell_of(test.name)
+        cell = test_cell_of(test.name, lesson)
         if not outputs.get(cell):
             outputs[cell] = test.output
     return {cell: text or say("check_passed", lang) for cell, text in outputs.items()}
 
 
-def write_autograded(course: Path, assignment: str, student: StudentRecord, lang: str) -> None:
+def write_autograded(course: Path, assignment: str, student: StudentRecord, lang: str,
+                     lesson: Lesson | None = None) -> None:
     submitted = course / "submitted" / student.folder / assignment
     target = course / "autograded" / student.folder / assignment
-    outputs = check_outputs(student, lang)
+    outputs = check_outputs(student, lang, lesson)
     for file in sorted(submitted.glob("*.ipynb")):
         notebook = read_notebook(file)
         if notebook is None:

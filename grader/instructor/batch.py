@@ -100,24 +100,26 @@ def batch(settings: BatchSettings, *, console: Console | None = None, zygotes: S
     store_seed(out, settings.seed.value)
     before = {record.place.name: record for record in read_folder(out)}
     with tempfile.TemporaryDirectory(prefix="grader-intake-") as scratch:
-        todo = jobs(gradable(students, Path(scratch), out, lang, settings.seed.value), before, settings)
+        todo = jobs(gradable(students, Path(scratch), out, lang, settings), before, settings)
         console.print(plan_line(todo, len(students), lang), markup=False, highlight=False, soft_wrap=True)
         pool = warm_pool(min(settings.workers, len(todo)), zygotes, Limits(call_seconds=settings.call_seconds))
-        graded = grade_all(todo, out, pool, settings.seed.value, lang, console)
+        graded = grade_all(todo, out, pool, settings, console)
     records, left_out = class_records(out, students)
-    grades_csv, report = write_class_outputs(records, out, lang, settings.roster)
+    grades_csv, report = write_class_outputs(records, out, lang, settings.roster, lesson=settings.lesson)
     skipped = sum(r.standing is Standing.GRADED for r in records) - graded
     return Summary(len(students), graded, skipped, time.monotonic() - started, records, grades_csv, report,
                    settings.seed.value, out, left_out)
 
 
-def gradable(students: list[Student], scratch: Path, out: Path, lang: str, seed: int) -> list[tuple[Student, Intake]]:
+def gradable(students: list[Student], scratch: Path, out: Path, lang: str, settings: BatchSettings,
+             ) -> list[tuple[Student, Intake]]:
     """Each student's files found (archives unpacked into `scratch`); a row, with the reason,
     for each hand-in that cannot be graded."""
-    intakes = [(student, prepare(student, scratch / str(i))) for i, student in enumerate(students)]
+    intakes = [(student, prepare(student, scratch / str(i), settings.lesson)) for i, student in enumerate(students)]
     for student, intake in intakes:
         if intake.path is None:
-            write_not_graded(results_folder(out, student.folder), student, intake, lang, seed)
+            write_not_graded(results_folder(out, student.folder), student, intake, lang, settings.seed.value,
+                             settings.lesson)
     return [(student, intake) for student, intake in intakes if intake.path is not None]
 
 
@@ -126,7 +128,7 @@ def jobs(found: list[tuple[Student, Intake]], before: dict[str, StudentRecord], 
     todo = []
     for student, intake in found:
         assert intake.path is not None  # only what can be graded comes here
-        source = graded_from(intake.path)
+        source = graded_from(intake.path, settings.lesson)
         asked = settings.force or any(named(student, name) for name in settings.regrade)
         why = why_grade(before.get(results_folder(settings.out, student.folder).name), source, settings.seed.value,
                         asked)
@@ -170,8 +172,9 @@ def warm_pool(size: int, zygotes: Sequence[Worker], limits: Limits) -> list[Sand
         Sandbox(limits, spawn_worker()) for _ in range(size - len(zygotes[:size]))]
 
 
-def grade_all(todo: list[Job], out: Path, pool: list[Sandbox], seed: int, lang: str, console: Console) -> int:
+def grade_all(todo: list[Job], out: Path, pool: list[Sandbox], settings: BatchSettings, console: Console) -> int:
     """Grade `todo` on the `pool` of warm sandboxes; on Ctrl-C, stop and keep what finished."""
+    seed, lang = settings.seed.value, settings.lang
     sandboxes: queue.Queue[Sandbox] = queue.Queue()
     for sandbox in pool:  # they start in parallel; no student's time includes a start
         sandbox.start()
@@ -180,7 +183,7 @@ def grade_all(todo: list[Job], out: Path, pool: list[Sandbox], seed: int, lang: 
     def one(job: Job) -> None:
         sandbox = sandboxes.get()
         try:
-            result = grade(job.folder, hidden=True, seed=seed, sandbox=sandbox)
+            result = grade(job.folder, hidden=True, seed=seed, sandbox=sandbox, lesson=settings.lesson)
             noticed = replace(result, notices=[*result.notices, *job.notes])
             write_student(results_folder(out, job.student.folder), noticed, job.student, lang, job.source)
         finally:

@@ -9,11 +9,8 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from grader import ROOT
-from grader.lesson import API, REFERENCE_RUN
+from grader.lessons import Lesson, given
 from grader.load import SUFFIXES, Refused, read_file
-
-CHECKS = REFERENCE_RUN.parent / "checks"
 
 
 @dataclass(frozen=True)
@@ -28,14 +25,16 @@ class GradedFrom:
     """the kit's version, as installed"""
 
 
-def graded_from(folder: Path) -> GradedFrom:
-    return GradedFrom(hand_in_digest(folder), checks_digest(), kit_version())
+def graded_from(folder: Path, lesson: Lesson | None = None) -> GradedFrom:
+    lesson = given(lesson)
+    return GradedFrom(hand_in_digest(folder, lesson), checks_digest(lesson.folder, lesson.solutions,
+                                                                    tuple(lesson.api)), kit_version())
 
 
-def hand_in_digest(folder: Path) -> str:
+def hand_in_digest(folder: Path, lesson: Lesson | None = None) -> str:
     """The files load.py grades in `folder`, read the way it reads them."""
     digest = hashlib.sha256()
-    for name in (f"{module}{suffix}" for module in API for suffix in SUFFIXES):
+    for name in (f"{module}{suffix}" for module in given(lesson).api for suffix in SUFFIXES):
         try:
             data = read_file(folder / name)
         except Refused as refused:  # refused the same way each time: its reason is what was graded
@@ -46,11 +45,12 @@ def hand_in_digest(folder: Path) -> str:
 
 
 @cache
-def checks_digest() -> str:
+def checks_digest(folder: Path, solutions: Path, modules: tuple[str, ...]) -> str:
     """The checks as they grade: their code (points included), the references behind their
-    expected answers, and the kit's version."""
-    references = [ROOT / "solutions" / f"{module}.py" for module in API]
-    return files_digest([*sorted(CHECKS.glob("*.py")), *references, REFERENCE_RUN], kit_version())
+    expected answers, the lesson's other data (a reference run), and the kit's version."""
+    references = [solutions / f"{module}.py" for module in modules]
+    data = [*sorted((folder / "checks").glob("*.py")), *sorted(folder.glob("*.json"))]
+    return files_digest([*data, *references], kit_version())
 
 
 def files_digest(files: list[Path], version: str) -> str:

@@ -10,7 +10,7 @@ from nbgrader.utils import parse_utc
 
 from grader.instructor.intake import Standing
 from grader.instructor.records import StudentRecord, read_folder
-from grader.lesson import MODULE_OF
+from grader.lessons import Lesson, given
 from grader.load import Refused, UsageError, read_file
 from grader.messages import say
 
@@ -30,40 +30,41 @@ def check_course(course: Path, assignment: str, lang: str) -> None:
             raise UsageError(say("no_assignment", lang, course=course, assignment=assignment)) from None
 
 
-def record_in_gradebook(out: Path, course: Path, assignment: str, lang: str) -> int:
+def record_in_gradebook(out: Path, course: Path, assignment: str, lang: str, lesson: Lesson | None = None) -> int:
     """Write every graded student's scores found under `out`; returns how many students."""
     from grader.instructor.autograded import write_autograded  # torch: not for check_course, a usage check
 
     students = [r for r in read_folder(out) if r.standing is Standing.GRADED]
     with opened(course) as gradebook:
         for student in students:
-            record_student(gradebook, course, assignment, student)
+            record_student(gradebook, course, assignment, student, given(lesson))
     for student in students:
-        write_autograded(course, assignment, student, lang)
+        write_autograded(course, assignment, student, lang, lesson)
     return len(students)
 
 
-def check_scores(student: StudentRecord) -> dict[str, float]:
+def check_scores(student: StudentRecord, lesson: Lesson | None = None) -> dict[str, float]:
     """Each check's test cell and its score (devices share a check's points)."""
     from grader.instructor.course import test_cell_of
 
     scores: dict[str, float] = {}
     for test in student.tests:
-        cell = test_cell_of(test.name)
+        cell = test_cell_of(test.name, lesson)
         scores[cell] = scores.get(cell, 0.0) + test.score
     return scores
 
 
-def record_student(gradebook: Gradebook, course: Path, assignment: str, student: StudentRecord) -> None:
+def record_student(gradebook: Gradebook, course: Path, assignment: str, student: StudentRecord, lesson: Lesson,
+                   ) -> None:
     """As `nbgrader autograde` records a submission: its time handed in (formgrader shows it
     autograded when that matches timestamp.txt; late penalties need it) and each test cell's
     score, a manual grade asked for only where a grader already gave one."""
     name = student.folder  # nbgrader knows the student by the folder's name
     gradebook.update_or_create_student(name)
     gradebook.update_or_create_submission(assignment, name, timestamp=handed_in_at(course, assignment, name))
-    for cell, score in check_scores(student).items():
+    for cell, score in check_scores(student, lesson).items():
         function = cell.removeprefix("test-").rsplit("-", 1)[0]
-        grade = gradebook.find_grade(cell, MODULE_OF[function], assignment, name)
+        grade = gradebook.find_grade(cell, lesson.module_of[function], assignment, name)
         grade.auto_score = score
         grade.needs_manual_grade = grade.manual_score is not None
     gradebook.db.commit()

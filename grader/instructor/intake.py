@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader.instructor.archives import ARCHIVE_SUFFIXES, NotUnpacked, is_archive, unpack
 from grader.instructor.lms import Part, part_of
-from grader.lesson import API
+from grader.lessons import Lesson, given
 from grader.load import FALLBACK_ENCODING, SUFFIXES, Refused, UsageError, read_file
 from grader.messages import say
 from grader.results import Feedback
@@ -135,17 +135,18 @@ def listing(folder: Path) -> list[Path]:
         return []
 
 
-def prepare(student: Student, scratch: Path) -> Intake:
+def prepare(student: Student, scratch: Path, lesson: Lesson | None = None) -> Intake:
     """The folder to grade for `student`: theirs, or one in it, or an archive's unpacked into
     `scratch`; where a lesson file has a near-miss name, a copy under the right name."""
+    modules = tuple(given(lesson).api)
     search = Search()
     found = None
     for tree in trees(handed_in(student, scratch, search), scratch, search):
-        if (found := lesson_folder(tree)) is not None:
+        if (found := lesson_folder(tree, modules)) is not None:
             break
-    chosen = lesson_files(found, search.trees)
+    chosen = lesson_files(found, search.trees, modules)
     if not chosen:
-        return unusable(search)
+        return unusable(search, modules)
     if found is not None and all(path == found / name for name, path in chosen.items()):
         return Intake(found, tuple(search.notes))
     folder = staged(chosen, scratch / "staged", search.notes)
@@ -205,12 +206,12 @@ def unpacked_into(archive: Path, target: Path, search: Search) -> list[Path]:
     return [target]
 
 
-def lesson_folder(tree: Path) -> Path | None:
+def lesson_folder(tree: Path, modules: tuple[str, ...]) -> Path | None:
     """The shallowest folder in `tree` holding anything by a lesson file's name."""
     level = [tree]
     for _ in range(MAX_DEPTH + 1):
         for folder in level:
-            if any(os.path.lexists(folder / f"{m}{suffix}") for m in API for suffix in SUFFIXES):
+            if any(os.path.lexists(folder / f"{m}{suffix}") for m in modules for suffix in SUFFIXES):
                 return folder
         level = [p for folder in level for p in listing(folder) if p.is_dir() and not p.is_symlink()]
     return None
@@ -229,16 +230,16 @@ def files(tree: Path, depth: int = MAX_DEPTH) -> list[Path]:
     return found[:MAX_FILES]
 
 
-def lesson_files(found: Path | None, searched: list[Path]) -> dict[str, Path]:
+def lesson_files(found: Path | None, searched: list[Path], modules: tuple[str, ...]) -> dict[str, Path]:
     """By the name to grade it under: each lesson file in `found`, else its near miss."""
-    exact = exact_files(found)
-    missing = [m for m in API if not any(name.startswith(f"{m}.") for name in exact)]
+    exact = exact_files(found, modules)
+    missing = [m for m in modules if not any(name.startswith(f"{m}.") for name in exact)]
     return {**exact, **near_misses(searched, missing)}
 
 
-def exact_files(folder: Path | None) -> dict[str, Path]:
+def exact_files(folder: Path | None, modules: tuple[str, ...]) -> dict[str, Path]:
     """What load.py will read there, by its own name (a link or a pipe too: it refuses them)."""
-    names = [f"{m}{suffix}" for m in API for suffix in SUFFIXES]
+    names = [f"{m}{suffix}" for m in modules for suffix in SUFFIXES]
     return {} if folder is None else {name: folder / name for name in names if os.path.lexists(folder / name)}
 
 
@@ -276,7 +277,7 @@ def staged(chosen: dict[str, Path], folder: Path, notes: list[Feedback]) -> Path
     return folder
 
 
-def unusable(search: Search) -> Intake:
+def unusable(search: Search, modules: tuple[str, ...]) -> Intake:
     notes = tuple(search.notes)
     if search.refusals:
         return Intake(None, notes, Standing.NOT_GRADABLE, search.refusals[0])
@@ -284,6 +285,6 @@ def unusable(search: Search) -> Intake:
     if not present:
         return Intake(None, notes, Standing.NO_SUBMISSION, Feedback("nothing_handed_in"))
     shown = ", ".join(present[:SHOWN_FILES]) + (", …" if len(present) > SHOWN_FILES else "")
-    expected = " / ".join(f"{m}.py" for m in API)
+    expected = " / ".join(f"{m}.py" for m in modules)
     return Intake(None, notes, Standing.NOT_GRADABLE, Feedback("no_lesson_files", {"expected": expected,
                                                                                    "found": shown}))

@@ -16,6 +16,7 @@ from grader.instructor.intake import Standing
 from grader.instructor.outputs import write_class_outputs
 from grader.instructor.records import PAGE, RESULTS, StudentRecord, read_folder
 from grader.instructor.roster import Roster
+from grader.lessons import Lesson
 from grader.load import UsageError
 from grader.messages import say
 
@@ -31,7 +32,7 @@ class Choices:
 
 
 def merge(folders: list[Path], out: Path, lang: str, choices: Choices = Choices(),
-          roster: Roster | None = None) -> tuple[list[StudentRecord], Path, Path]:
+          roster: Roster | None = None, lesson: Lesson | None = None) -> tuple[list[StudentRecord], Path, Path]:
     """The merged records and the paths of grades.csv and report.html."""
     for folder in folders:
         if not folder.is_dir():
@@ -45,7 +46,7 @@ def merge(folders: list[Path], out: Path, lang: str, choices: Choices = Choices(
     check_seeds(chosen, lang, choices)
     check_points(chosen, lang)
     records = [copied(record, out) for record in chosen]
-    return records, *write_class_outputs(records, out, lang, roster)
+    return records, *write_class_outputs(records, out, lang, roster, lesson=lesson)
 
 
 def unique(folders: list[Path]) -> list[Path]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from grader.instructor.records import StudentRecord
 from grader.instructor.roster import Roster
 from grader.instructor.sheets import write_canvas_csv, write_grades_csv
+from grader.lessons import Lesson
 from grader.report.class_report import class_report
 
 CANVAS_ASSIGNMENT = "autograd"
@@ -19,13 +20,13 @@ LONGEST = 200  # bytes of a results folder's name: file systems allow 255, escap
 
 
 def write_class_outputs(records: list[StudentRecord], target: Path, lang: str, roster: Roster | None = None,
-                        assignment: str = CANVAS_ASSIGNMENT) -> tuple[Path, Path]:
+                        assignment: str = CANVAS_ASSIGNMENT, lesson: Lesson | None = None) -> tuple[Path, Path]:
     """grades.csv and report.html in `target` (and canvas.csv, with a roster): their paths."""
     target.mkdir(parents=True, exist_ok=True)
-    write_grades_csv(records, target / GRADES_CSV, lang, roster)
+    write_grades_csv(records, target / GRADES_CSV, lang, roster, lesson)
     if roster is not None:
         write_canvas_csv(records, target / CANVAS_CSV, roster, assignment)
-    (target / REPORT).write_text(class_report(records, target, lang), "utf-8")
+    (target / REPORT).write_text(class_report(records, target, lang, lesson), "utf-8")
     return target / GRADES_CSV, target / REPORT
 
 

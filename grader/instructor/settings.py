@@ -15,6 +15,7 @@ from pathlib import Path
 from grader.instructor.intake import Standing, Student, find_students
 from grader.instructor.records import read_folder
 from grader.instructor.roster import Roster, key
+from grader.lessons import Lesson
 from grader.load import UsageError
 from grader.messages import say
 from grader.sandbox.child.host_os import CALL_SECONDS
@@ -47,6 +48,8 @@ class BatchSettings:
     roster: Roster | None = None
     call_seconds: float = CALL_SECONDS
     """the CPU time one call of a student's function may use"""
+    lesson: Lesson | None = None
+    """the lesson graded (None: the first)"""
 
 
 def parse_shard(text: str, lang: str) -> tuple[int, int]:

@@ -10,13 +10,13 @@ from pathlib import Path
 from grader.instructor.intake import Standing
 from grader.instructor.records import StudentRecord
 from grader.instructor.roster import Enrolled, Roster
-from grader.lesson import FUNCTIONS
+from grader.lessons import Lesson, given
 from grader.messages import say
 from grader.report import render
 
 ENCODING = "utf-8-sig"  # the BOM tells Excel it is UTF-8
 # the seed last, in every row: a column every csv reader (Excel, the kit's own) takes, unlike a comment line
-GRADES_HEADER = ("student", "folder", "status", "reason", "id", "email", "score", "max_score", *FUNCTIONS, "seed")
+IDENTITY_COLUMNS = ("student", "folder", "status", "reason", "id", "email", "score", "max_score")
 CANVAS_HEADER = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 # what starts a formula in Excel, LibreOffice or Google Sheets (OWASP's CSV injection list)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -36,13 +36,16 @@ def not_on_roster(records: list[StudentRecord], roster: Roster | None) -> list[S
     return [] if roster is None else [record for record in records if enrolled(record, roster) is None]
 
 
-def write_grades_csv(records: list[StudentRecord], file: Path, lang: str, roster: Roster | None) -> None:
+def write_grades_csv(records: list[StudentRecord], file: Path, lang: str, roster: Roster | None,
+                     lesson: Lesson | None = None) -> None:
+    """A row per student: who, their standing, their score, their points per function of the lesson, the seed."""
     top = records[0].max_score if records else 0
+    functions = given(lesson).functions
     with file.open("w", newline="", encoding=ENCODING) as handle:
         writer = csv.writer(handle)
-        writer.writerow(GRADES_HEADER)
-        writer.writerows(grade_row(record, lang, enrolled(record, roster)) for record in records)
-        writer.writerows(absent_row(person, lang, top) for person in absent(records, roster))
+        writer.writerow((*IDENTITY_COLUMNS, *functions, "seed"))
+        writer.writerows(grade_row(record, lang, enrolled(record, roster), functions) for record in records)
+        writer.writerows(absent_row(person, lang, top, functions) for person in absent(records, roster))
 
 
 def text_cell(text: str) -> str:
@@ -56,17 +59,17 @@ def texts(*cells: str) -> list[str]:
     return [text_cell(cell) for cell in cells]
 
 
-def grade_row(record: StudentRecord, lang: str, person: Enrolled | None) -> list[str]:
+def grade_row(record: StudentRecord, lang: str, person: Enrolled | None, functions: tuple[str, ...]) -> list[str]:
     reason = render(record.reason, lang) if record.reason else ""
-    points = [f"{record.functions[f][0]:g}" if f in record.functions else "" for f in FUNCTIONS]
+    points = [f"{record.functions[f][0]:g}" if f in record.functions else "" for f in functions]
     return [*texts(record.name, record.folder, record.standing.value, reason, person.id if person else "",
                    person.email if person else ""), f"{record.score:g}", f"{record.max_score:g}", *points,
             "" if record.seed is None else str(record.seed)]
 
 
-def absent_row(person: Enrolled, lang: str, top: float) -> list[str]:
+def absent_row(person: Enrolled, lang: str, top: float, functions: tuple[str, ...]) -> list[str]:
     return [*texts(person.name or person.folder, person.folder, Standing.NO_SUBMISSION.value, say("no_folder", lang),
-                   person.id, person.email), "0", f"{top:g}", *("" for _ in FUNCTIONS), ""]
+                   person.id, person.email), "0", f"{top:g}", *("" for _ in functions), ""]
 
 
 def write_canvas_csv(records: list[StudentRecord], file: Path, roster: Roster, assignment: str) -> None:

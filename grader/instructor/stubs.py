@@ -5,8 +5,7 @@ import re
 import textwrap
 from pathlib import Path
 
-from grader import ROOT
-from grader.lesson import API, REFERENCE_RUN
+from grader.lessons import Lesson, given
 from grader.messages import LANGUAGES, hint, in_every_language
 
 REGION = re.compile(
@@ -16,14 +15,14 @@ FUNCTION = re.compile(r"^def (\w+)\(", re.MULTILINE)
 COMMENT_WIDTH = 100  # within ruff's 120, with the "# " and any indent
 
 
-def make_stub(solution: str) -> str:
+def make_stub(solution: str, lesson: Lesson | None = None) -> str:
     """The solution with every marked region replaced by a first hint in each language and
     NotImplementedError."""
 
     def stub(region: re.Match) -> str:
         function = FUNCTION.findall(solution, 0, region.start())[-1]
         indent = region["indent"]
-        hints = "".join(comment(hint(function, 1, lang), indent) for lang in LANGUAGES)
+        hints = "".join(comment(hint(function, 1, lang, lesson), indent) for lang in LANGUAGES)
         todo = f"{function}: {in_every_language('stubs', 'todo')}"
         return f'{hints}{indent}raise NotImplementedError("{todo}")\n'
 
@@ -37,20 +36,16 @@ def comment(text: str, indent: str) -> str:
     return "".join(f"{indent}# {line}\n" for line in lines)
 
 
-def write_stubs(solutions: Path = ROOT / "solutions", exercises: Path = ROOT / "exercises") -> list[Path]:
-    """Regenerate what derives from the solutions: the stubs, and the reference run."""
+def write_stubs(lesson: Lesson | None = None) -> list[Path]:
+    """Regenerate what derives from the lesson's solutions: the stubs, and the reference run (its hook)."""
+    lesson = given(lesson)
+    lesson.exercises.mkdir(parents=True, exist_ok=True)
     written = []
-    for module in API:
-        target = exercises / f"{module}.py"
-        target.write_text(make_stub((solutions / f"{module}.py").read_text("utf-8")), "utf-8")
+    for module in lesson.api:
+        target = lesson.exercises / f"{module}.py"
+        target.write_text(make_stub((lesson.solutions / f"{module}.py").read_text("utf-8"), lesson), "utf-8")
         written.append(target)
-    REFERENCE_RUN.write_text(json.dumps(reference_training(), indent=1) + "\n", "utf-8")
-    return [*written, REFERENCE_RUN]
-
-
-def reference_training() -> dict:
-    from grader.lesson.checks import reference_module  # not imported: solutions/__pycache__ could be planted
-
-    solution = reference_module("linear_regression")
-    w, b, losses = solution.train(*solution.make_data())
-    return {"w": w.item(), "b": b.item(), "losses": [round(loss, 6) for loss in losses]}
+    if lesson.reference_run is not None and lesson.reference_run_file is not None:
+        lesson.reference_run_file.write_text(json.dumps(lesson.reference_run(), indent=1) + "\n", "utf-8")
+        written.append(lesson.reference_run_file)
+    return written

@@ -11,7 +11,7 @@ from pathlib import Path
 from grader.instructor.fingerprint import GradedFrom
 from grader.instructor.intake import Intake, Standing, Student
 from grader.instructor.records import PAGE, RESULTS, encoded
-from grader.lesson.checks import collect
+from grader.lessons import Lesson, given
 from grader.report import function_points, render
 from grader.report.gradescope import gradescope_results
 from grader.report.html import write_feedback_page
@@ -36,13 +36,14 @@ def write_student(folder: Path, result: Grade, student: Student, lang: str, sour
     write_json(folder / RESULTS, results)
 
 
-def write_not_graded(folder: Path, student: Student, intake: Intake, lang: str, seed: int) -> None:
+def write_not_graded(folder: Path, student: Student, intake: Intake, lang: str, seed: int,
+                     lesson: Lesson | None = None) -> None:
     """A row all the same: score 0, and why, for the instructor and the LMS; the class's seed."""
     assert intake.reason is not None  # every hand-in that cannot be graded says why
     folder.mkdir(parents=True, exist_ok=True)
     (folder / PAGE).unlink(missing_ok=True)  # an earlier run's page would no longer be true
     write_json(folder / RESULTS, {
-        "score": 0, "max_score": sum(check.points for check in collect(hidden=True)),
+        "score": 0, "max_score": sum(check.points for check in given(lesson).checks(hidden=True)),
         "output": render(intake.reason, lang), "tests": [],
         "extra_data": identity(student) | {"status": intake.standing.value, "reason": encoded(intake.reason),
                                            "notes": [n.message for n in intake.notes], "seed": seed},

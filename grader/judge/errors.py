@@ -16,10 +16,9 @@ from functools import cache
 
 import torch
 
+from grader.lessons import given
 from grader.results import Feedback
 
-# the names the tutorial's script gives its tensors and settings, which the exercises' functions receive otherwise
-TUTORIAL_NAMES = {"w", "b", "learning_rate", "num_epochs", "loss_history", "loss_fn", "y_pred", "loss", "epoch"}
 NAMED = re.compile(r"(?:name|local variable) '(\w+)'")
 MISSING_ATTRIBUTE = re.compile(r"^('Tensor' object|module 'torch') has no attribute '(\w+)'")
 OWNERS = {"'Tensor' object": (torch.Tensor, "."), "module 'torch'": (torch, "torch.")}  # where, and how it is written
@@ -29,19 +28,23 @@ PIECES = (
 )
 
 
-def error_feedback(name: str, message: str, detail: str) -> Feedback | None:
-    """The feedback for an exception these rules read; None for the others."""
+def error_feedback(name: str, message: str, detail: str, script_names: frozenset[str] | None = None,
+                   ) -> Feedback | None:
+    """The feedback for an exception these rules read; None for the others. `script_names`:
+    the names the lesson's tutorial script gives its tensors and settings, which the
+    exercises' functions receive otherwise (the first lesson's where not given)."""
     if (attribute := MISSING_ATTRIBUTE.match(message)) and (closest := closest_attribute(*attribute.groups())):
         return Feedback("no_such_attribute", {"message": message, "suggestion": closest}, "misspelled_method", detail)
-    mistake = name_mistake(name, message) or next((m for piece, m in PIECES if piece in message), None)
+    names = given(None).script_names if script_names is None else script_names
+    mistake = name_mistake(name, message, names) or next((m for piece, m in PIECES if piece in message), None)
     return Feedback("raised", {"type": name, "message": message}, mistake, detail) if mistake else None
 
 
-def name_mistake(name: str, message: str) -> str | None:
+def name_mistake(name: str, message: str, script_names: frozenset[str]) -> str | None:
     """A name not defined, or read before the function gave it a value."""
     if name not in ("NameError", "UnboundLocalError") or not (named := NAMED.search(message)):
         return None
-    if named[1] in TUTORIAL_NAMES:  # read before assigned: the tutorial's loop pasted into train, `w -= …` and all
+    if named[1] in script_names:  # read before assigned: the tutorial's loop pasted into a function, `w -= …` and all
         return "tutorial_names_unbound" if name == "UnboundLocalError" else "tutorial_names"
     return "unbound_local" if name == "UnboundLocalError" else "undefined_name"
 

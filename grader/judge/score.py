@@ -1,6 +1,6 @@
 """Step 4: score a judged check: its points, shared out over the devices it ran on."""
 
-from grader.lesson.checks import Check
+from grader.checks import Check
 from grader.results import CheckResult, Feedback, Status
 from grader.sandbox.records import Outcome
 

@@ -20,7 +20,7 @@ import torch
 
 from grader.judge.reading import live_walk
 from grader.judge.verdict import Verdict
-from grader.lesson import API
+from grader.lessons import Lesson, given
 from grader.plan import Planned
 from grader.results import Feedback, Status
 
@@ -28,9 +28,11 @@ CODE_POINT = re.compile(r"U\+([0-9A-Fa-f]{4,6})")
 CURLY_QUOTES = "\u2018\u2019\u201c\u201d"
 
 
-def explained(verdicts: list[Verdict], plan: list[Planned], sources: dict[str, str | None]) -> list[Verdict]:
+def explained(verdicts: list[Verdict], plan: list[Planned], sources: dict[str, str | None],
+              lesson: Lesson | None = None) -> list[Verdict]:
     """The verdicts, each failure given the slip its function's source shows, if one does."""
-    slips = {function: slip for module, source in sources.items() for function, slip in uncalled(module, source)}
+    api = given(lesson).api
+    slips = {function: slip for module, source in sources.items() for function, slip in uncalled(api[module], source)}
     return [explain(found, slips.get(step.check.function)) for found, step in zip(verdicts, plan)]
 
 
@@ -57,7 +59,7 @@ def full_width(message: str) -> str | None:
     return "full_width_punctuation" if wide or character in CURLY_QUOTES else None
 
 
-def uncalled(module: str, source: str | None) -> list[tuple[str, dict]]:
+def uncalled(functions: tuple[str, ...], source: str | None) -> list[tuple[str, dict]]:
     """(function, where) for each of the lesson's functions in which a tensor method stands as a statement, uncalled."""
     try:
         tree = ast.parse(source or "")
@@ -65,7 +67,7 @@ def uncalled(module: str, source: str | None) -> list[tuple[str, dict]]:
         return []
     found = []
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name in API[module]:
+        if isinstance(node, ast.FunctionDef) and node.name in functions:
             statement = next(uncalled_methods(node), None)
             if statement is not None:
                 found.append((node.name, {"name": ast.unparse(statement.value), "line": statement.lineno}))

@@ -10,7 +10,7 @@ import ast
 from collections.abc import Iterator
 
 from grader.judge.reading import Scope, function_scope, live_walk, module_scope, named_by_string, raw_terms
-from grader.lesson import API, BY_HAND, WITH_AUTOGRAD
+from grader.lessons import Lesson, given
 from grader.results import Feedback, Names
 
 AUTOGRAD = {"backward", "autograd", "enable_grad", "set_grad_enabled", "requires_grad", "requires_grad_", "func"}
@@ -26,23 +26,21 @@ REACHING_NAMES = {
     "load_module", "SourceFileLoader", "settrace", "setprofile", "_current_frames", "__getattribute__",
 }
 COMPUTED_NAME_TAKERS = {"getattr", "setattr", "delattr", "hasattr", "import_module", "attrgetter", "methodcaller"}
-# The misconception each autograd exercise's missing backward points to.
-NO_BACKWARD = {"train": "gradients_by_hand", "chain_rule_grads": "no_backward_two_leaves"}
-
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 Table = dict[str, tuple[ast.FunctionDef | ast.AsyncFunctionDef, Scope]]
 
 
-def source_findings(sources: dict[str, str | None]) -> dict[str, Feedback]:
+def source_findings(sources: dict[str, str | None], lesson: Lesson | None = None) -> dict[str, Feedback]:
+    lesson = given(lesson)
     """Per student function, why its passed checks do not count."""
     trees = {module: tree for module, source in sources.items() if (tree := parsed(source)) is not None}
     scopes = {module: module_scope(tree) for module, tree in trees.items()}  # (a syntax error: the worker says)
     findings: dict[str, Feedback] = {}
     for module, tree in trees.items():
         if reach := reaching(tree):
-            findings |= {f: reach for f in API[module]}
+            findings |= {f: reach for f in lesson.api[module]}
         else:
-            findings |= function_findings(module, callable_table(module, trees, scopes), scopes[module])
+            findings |= function_findings(lesson, module, callable_table(module, trees, scopes), scopes[module])
     return findings
 
 
@@ -66,9 +64,9 @@ def imports(tree: ast.Module, module: str) -> bool:
     return any(name.split(".")[0] == module for node in live_walk(tree) for name in imported_names(node))
 
 
-def function_findings(module: str, table: Table, scope: Scope) -> dict[str, Feedback]:
+def function_findings(lesson: Lesson, module: str, table: Table, scope: Scope) -> dict[str, Feedback]:
     found: dict[str, Feedback] = {}
-    for name in API[module]:
+    for name in lesson.api[module]:
         own = [table[name]] if name in table and table[name][1] is scope else []
         # the def, and what the module binds to the name besides (`name = wrap(name)`, a lambda): each
         # may be what runs, so each must keep the rules
@@ -77,11 +75,11 @@ def function_findings(module: str, table: Table, scope: Scope) -> dict[str, Feed
             continue  # the worker reports the missing function
         reads = reached(definitions, table)
         names = set().union(*(read_scope.expanded(raw_terms(node)) for node, read_scope in reads))
-        if name in BY_HAND and names & AUTOGRAD:
+        if name in lesson.by_hand and names & AUTOGRAD:
             found[name] = Feedback("autograd_in_source", {"names": Names(tuple(sorted(names & AUTOGRAD)))},
                                    "used_autograd")
-        elif name in WITH_AUTOGRAD and not all(calls_backward(reached([d], table)) for d in definitions):
-            found[name] = Feedback("no_backward_in_source", misconception=NO_BACKWARD.get(name, "no_backward"))
+        elif name in lesson.with_autograd and not all(calls_backward(reached([d], table)) for d in definitions):
+            found[name] = Feedback("no_backward_in_source", misconception=lesson.no_backward.get(name, "no_backward"))
     return found
 
 

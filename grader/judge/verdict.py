@@ -3,9 +3,9 @@
 import traceback
 from typing import Any
 
+from grader.checks import Check
 from grader.judge.compare import same_value
 from grader.judge.errors import error_feedback
-from grader.lesson.checks import Check
 from grader.results import Feedback, Status
 from grader.sandbox.host import Limits
 from grader.sandbox.observations import Observation, Repeated
@@ -83,4 +83,4 @@ def raised(check: Check, kind: ErrorKind, error: ExceptionInfo) -> Verdict:
         return Status.ERROR, Feedback("memory", {"limit": limit}, "out_of_memory", detail, crash=True)
     mistake = check.misconception_of_error(message)
     feedback = Feedback("raised", {"type": name, "message": message}, mistake, detail)
-    return Status.ERROR, (None if mistake else error_feedback(name, message, detail)) or feedback
+    return Status.ERROR, (None if mistake else error_feedback(name, message, detail, check.script_names)) or feedback

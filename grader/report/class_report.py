@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 from grader.instructor.intake import Standing
 from grader.instructor.records import PAGE, StudentRecord
 from grader.instructor.summary import class_size, score_line, seed_line
-from grader.lesson import FUNCTIONS
+from grader.lessons import Lesson, given
 from grader.messages import explain, say
 from grader.report import render
 from grader.report.figures import drawn, font_style
@@ -28,17 +28,18 @@ SPECIAL = {UNTOUCHED: "cause_untouched", OTHER: "cause_other"}
 STYLE = "table { width: auto; } img { max-width: 48%; } td.names a { margin-right: .5em; }"
 
 
-def class_report(records: list[StudentRecord], target: Path, lang: str) -> str:
+def class_report(records: list[StudentRecord], target: Path, lang: str, lesson: Lesson | None = None) -> str:
     graded = [r for r in records if r.standing is Standing.GRADED]
+    lesson = given(lesson)
     sections = [
         f"<p id='count'>{escape(class_size(records, lang))}</p>",
         f"<p id='scores-summary'>{escape(score_line(records, lang))}</p>",
         f"<p id='seed'>{escape(seed_line(records, lang))}</p>",
         run_notices(records, lang),
         f"<img alt='{say('histogram_title', lang)}' src='{histogram(graded, lang)}'>",
-        f"<img alt='{say('pass_rate_title', lang)}' src='{pass_rates(graded, lang)}'>",
+        f"<img alt='{say('pass_rate_title', lang)}' src='{pass_rates(graded, lang, lesson.functions)}'>",
         attention(records, target, lang),
-        by_function(graded, target, lang),
+        by_function(graded, target, lang, lesson),
         listing(say("slowest", lang), sorted(graded, key=lambda r: -r.seconds)[:5], target, lang, "slowest"),
         listing(say("all_students", lang), records, target, lang, "scores"),
     ]
@@ -77,15 +78,15 @@ def histogram(graded: list[StudentRecord], lang: str) -> str:
     return chart(lang, "histogram_title", draw)
 
 
-def pass_rates(graded: list[StudentRecord], lang: str) -> str:
+def pass_rates(graded: list[StudentRecord], lang: str, functions: tuple[str, ...]) -> str:
     """Per function, the share that passed, and the share that failed only because of a helper."""
     share = 100 / max(len(graded), 1)
-    rates = [share * sum(passed(r, f) for r in graded) for f in FUNCTIONS]
-    blamed = [share * len(blamed_for(graded, f)) for f in FUNCTIONS]
+    rates = [share * sum(passed(r, f) for r in graded) for f in functions]
+    blamed = [share * len(blamed_for(graded, f)) for f in functions]
 
     def draw(axes: Axes, shown: str) -> None:
-        axes.barh(FUNCTIONS[::-1], rates[::-1], label=say("legend_passed", shown))
-        axes.barh(FUNCTIONS[::-1], blamed[::-1], left=rates[::-1], hatch="//", alpha=.5,
+        axes.barh(functions[::-1], rates[::-1], label=say("legend_passed", shown))
+        axes.barh(functions[::-1], blamed[::-1], left=rates[::-1], hatch="//", alpha=.5,
                   label=say("legend_helper", shown))
         axes.set(xlim=(0, 100), xlabel="%")
         axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncols=2, fontsize="small", frameon=False)
@@ -126,15 +127,15 @@ def attention_reasons(record: StudentRecord, lang: str) -> list[str]:
     return reasons
 
 
-def by_function(graded: list[StudentRecord], target: Path, lang: str) -> str:
+def by_function(graded: list[StudentRecord], target: Path, lang: str, lesson: Lesson) -> str:
     """Per function in lesson order: how many passed, and each misconception with its students."""
     parts = [f"<h2>{say('misconceptions_by_function', lang)}</h2>"]
-    for function in FUNCTIONS:
+    for function in lesson.functions:
         count = sum(passed(r, function) for r in graded)
         parts.append(f"<h3 id='function-{function}'><code>{function}</code> · "
                      f"{escape(say('passed_count', lang, count=count, total=len(graded)))}</h3>")
         parts.append(failure_split(graded, function, target, lang))
-        parts.append(misconception_rows(graded, function, target, lang))
+        parts.append(misconception_rows(graded, function, target, lang, lesson))
     return f"<section id='by-function'>{''.join(parts)}</section>"
 
 
@@ -149,7 +150,7 @@ def failure_split(graded: list[StudentRecord], function: str, target: Path, lang
             f"{escape(say('helper_caused', lang, count=len(blamed)))} <span class='names'>{names}</span></p>")
 
 
-def misconception_rows(graded: list[StudentRecord], function: str, target: Path, lang: str) -> str:
+def misconception_rows(graded: list[StudentRecord], function: str, target: Path, lang: str, lesson: Lesson) -> str:
     """Every student who lost points on `function`, under what they lost them on: each
     misconception found, the stub left untouched, or other (those who failed only through a
     helper are named in the split above)."""
@@ -158,7 +159,7 @@ def misconception_rows(graded: list[StudentRecord], function: str, target: Path,
         for cause in causes(record, function):
             found.setdefault(cause, []).append(record)
     rows = "".join(
-        f"<tr><td>{escape(cause_text(cause, lang))}</td><td class='count'>{len(who)}</td>"
+        f"<tr><td>{escape(cause_text(cause, lang, lesson))}</td><td class='count'>{len(who)}</td>"
         f"<td class='names'>{' '.join(link(r, target) for r in who)}</td></tr>"
         for cause, who in sorted(found.items(), key=lambda item: (item[0] in SPECIAL, item[0] == OTHER,
                                                                   -len(item[1]), item[0])))
@@ -174,8 +175,8 @@ def causes(record: StudentRecord, function: str) -> tuple[str, ...]:
     return record.misconceptions.get(function) or (OTHER,)
 
 
-def cause_text(cause: str, lang: str) -> str:
-    return say(SPECIAL[cause], lang) if cause in SPECIAL else explain(cause, lang)
+def cause_text(cause: str, lang: str, lesson: Lesson) -> str:
+    return say(SPECIAL[cause], lang) if cause in SPECIAL else explain(cause, lang, lesson)
 
 
 def sentence(block_id: str, key: str, lang: str) -> str:

@@ -17,11 +17,11 @@ def gradescope_results(grade: Grade, lang: str) -> dict:
         "output": printed_output(grade.output, lang, PRINTED_LINES),
         "tests": [
             {
-                "name": f"{result.function}: {claim(result.claim, lang)} ({result.device})",
+                "name": f"{result.function}: {claim(result.claim, lang, grade.lesson)} ({result.device})",
                 "score": round(result.score, 6),
                 "max_score": round(result.max_score, 6),
                 "status": "passed" if result.score == result.max_score else "failed",
-                "output": render(result.feedback, lang) if result.feedback else "",
+                "output": render(result.feedback, lang, grade.lesson) if result.feedback else "",
                 "visibility": "after_published" if result.hidden else "visible",
                 **instructor_only(result),
             }

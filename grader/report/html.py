@@ -1,12 +1,14 @@
-"""A feedback page: one static HTML file with the results per function and, for train and
-plot_fit, the student's run drawn beside the reference's (figures embedded as PNG)."""
+"""A feedback page: one static HTML file with the results per function, the figures the
+student's functions drew, and what the lesson draws for its page (its `page_figures` hook:
+the first lesson's draws the student's training beside the reference's), embedded as PNG."""
 
 from html import escape
 from pathlib import Path
 
+from grader.lessons import given
 from grader.messages import say
 from grader.report import function_feedback, function_points, render
-from grader.report.figures import diverged, font_note, plot_image, student_plot, student_training, training_image
+from grader.report.figures import font_note, plot_image, student_figures
 from grader.report.student import seed_line
 from grader.results import Grade
 
@@ -37,7 +39,7 @@ def feedback_page(grade: Grade, lang: str, title: str) -> str:
 
 def notices(grade: Grade, lang: str) -> str:
     """The notices for the student: a page is a student's, never about the grading host."""
-    return "".join(f"<li>{escape(render(notice, lang))}</li>" for notice in grade.for_student().notices)
+    return "".join(f"<li>{escape(render(notice, lang, grade.lesson))}</li>" for notice in grade.for_student().notices)
 
 
 def seed(grade: Grade, lang: str) -> str:
@@ -54,18 +56,10 @@ def page(title: str, lang: str, body: str, style: str = "") -> str:
 
 
 def figures(grade: Grade, lang: str) -> str:
-    shown = []
-    if (training := student_training(grade)) is not None:
-        shown.append(("train", training_image(training, lang), divergence(training, lang)))
-    if (png := student_plot(grade)) is not None:
-        shown.append(("plot_fit", plot_image(png), paragraph("fonts", font_note(grade, lang))))
+    shown = [(name, uri, paragraph(name, note)) for name, uri, note in given(grade.lesson).page_figures(grade, lang)]
+    shown += [(function, plot_image(png), paragraph("fonts", font_note(grade, lang)))
+              for function, png in student_figures(grade).items()]
     return "".join(f"<h2><code>{name}</code></h2>{note}<img alt='{name}' src='{uri}'>" for name, uri, note in shown)
-
-
-def divergence(training: dict, lang: str) -> str:
-    """Where the student's training ended in inf or nan: what that means, and what to change."""
-    sentence = say("fit_diverged", lang, w=training["w"], b=training["b"]) if diverged(training) else ""
-    return paragraph("diverged", sentence)
 
 
 def paragraph(kind: str, text: str) -> str:
@@ -74,4 +68,4 @@ def paragraph(kind: str, text: str) -> str:
 
 def write_feedback_page(grade: Grade, lang: str, file: Path, title: str | None = None) -> None:
     """The student's page, titled with their name in a batch, else with the lesson's name."""
-    file.write_text(feedback_page(grade, lang, title or say("page_title", lang)), "utf-8")
+    file.write_text(feedback_page(grade, lang, title or say("page_title", lang, grade.lesson)), "utf-8")

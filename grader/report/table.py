@@ -1,5 +1,5 @@
 """The terminal report: one row per function, with points and feedback. Every cell is a
-rich Text, so the student's code (`sgd_step([w, b], lr)`) is printed as it is, not read as
+rich Text, so the student's code (`step([w, b], lr)`) is printed as it is, not read as
 markup, and what came from the hand-in has its control characters made visible."""
 
 from rich.console import Console
@@ -16,7 +16,7 @@ from grader.terminal import visible
 def print_table(grade: Grade, lang: str, console: Console | None = None) -> None:
     console = console or Console()
     for notice in grade.notices:
-        console.print(Text(visible(render(notice, lang)), style="yellow"))
+        console.print(Text(visible(render(notice, lang, grade.lesson)), style="yellow"))
     console.print(results_table(grade, lang))
     if grade.output.strip():
         console.rule(Text(say("student_output", lang)))

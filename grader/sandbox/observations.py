@@ -86,7 +86,7 @@ class Backward:
 
 @dataclass(frozen=True)
 class Step:
-    """sgd_step on leaves with their .grad set, then the grader's marker added in place to those leaves."""
+    """An update step on leaves with their .grad set, then the grader's marker added in place to those leaves."""
 
     params: SequenceValue
     """the list passed in, as it stands after the step and the marker: the tensors passed in,
@@ -97,7 +97,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Zeroing:
-    """backward, zero_grads, backward again."""
+    """backward, the function that zeroes the gradients, backward again."""
 
     after_zero: SequenceValue
     after_backward: SequenceValue
@@ -214,8 +214,8 @@ def points(items: list) -> tuple[torch.Tensor, ...]:
 
 
 DECODERS: dict[str, Callable[[Any], Observation]] = {
-    "call": repeated, "call_each": value, "call_replacing": value, "backward": backward, "sgd_step": step,
-    "zero_grads": zeroing, "plot_fit": plot,
+    "call": repeated, "call_each": value, "call_replacing": value, "backward": backward, "step_in_place": step,
+    "zero_between_backwards": zeroing, "figure": plot,
 }
 
 

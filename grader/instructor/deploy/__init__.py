@@ -21,6 +21,8 @@ from grader import ROOT
 from grader.instructor.dist import requirements
 from grader.instructor.intake import Intake, Student, prepare
 from grader.instructor.student_results import KEPT_FROM_STUDENTS
+from grader.lessons import KIT_LESSONS, Lesson, find, first
+from grader.load import UsageError
 from grader.messages import say
 from grader.report import function_feedback, function_points, render
 from grader.results import Grade
@@ -48,6 +50,9 @@ class Options:
     """Gradescope: when students see the hidden checks"""
     leaderboard: bool = False
     """Gradescope: add the score and the time to the assignment's leaderboard"""
+    lesson: str = ""
+    """the lesson graded: "" for the first, a kit lesson's name, or the folder (relative to the
+    deployed kit) an instructor's own lesson was copied to"""
 
 
 def options_json(options: Options) -> str:
@@ -60,8 +65,34 @@ def read_options(kit: Path = ROOT) -> Options:
 
 def kit_files() -> list[str]:
     """The kit's files that grading needs, relative to its checkout."""
-    files = [p for folder in KIT for p in sorted((ROOT / folder).rglob("*")) if p.is_file()]
-    return [p.relative_to(ROOT).as_posix() for p in files if p.suffix in KIT_SUFFIXES and "__pycache__" not in p.parts]
+    return [p.relative_to(ROOT).as_posix() for p in grading_files([ROOT / folder for folder in KIT])]
+
+
+def grading_files(folders: list[Path]) -> list[Path]:
+    files = [p for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()]
+    return [p for p in files if p.suffix in KIT_SUFFIXES and "__pycache__" not in p.parts]
+
+
+def lesson_files(lesson: Lesson) -> dict[str, Path]:
+    """An instructor's own lesson (a folder outside the kit), by where it goes in the deployed
+    kit: lessons/<name>/ (its solutions must be inside it); none for the kit's own."""
+    if lesson.folder.parent == KIT_LESSONS:
+        return {}
+    if not lesson.solutions.is_relative_to(lesson.folder):
+        raise UsageError(f"{lesson.folder}: to deploy a lesson, keep its solutions/ inside its folder")
+    return {f"{deployed_folder(lesson)}/{p.relative_to(lesson.folder).as_posix()}": p
+            for p in grading_files([lesson.folder])}
+
+
+def deployed_folder(lesson: Lesson) -> str:
+    """Where the lesson goes in the deployed kit, as Options.lesson names it."""
+    return "" if lesson == first() else lesson.name if lesson.folder.parent == KIT_LESSONS else f"lessons/{lesson.name}"
+
+
+def deployed_lesson(options: Options, kit: Path = ROOT) -> Lesson:
+    if "/" in options.lesson:
+        return find(kit / options.lesson)
+    return find(options.lesson or None)
 
 
 def requirements_txt() -> str:
@@ -83,11 +114,12 @@ def grade_hand_in(folder: Path, options: Options) -> Grade | Intake:
     from grader.sandbox.host import Sandbox
 
     with tempfile.TemporaryDirectory(prefix="grader-hand-in-") as scratch:
-        intake = prepare(Student("submission", folder.name, folder), Path(scratch))
+        lesson = deployed_lesson(options)
+        intake = prepare(Student("submission", folder.name, folder), Path(scratch), lesson)
         if intake.path is None:
             return intake
         with Sandbox(limits=Limits(call_seconds=options.call_seconds, job_seconds=options.time_limit)) as sandbox:
-            result = grade(intake.path, hidden=True, seed=options.seed, sandbox=sandbox)
+            result = grade(intake.path, hidden=True, seed=options.seed, sandbox=sandbox, lesson=lesson)
     return replace(result, notices=[*result.notices, *intake.notes])
 
 
@@ -129,7 +161,7 @@ def student_summary(result: Grade, lang: str) -> str:
 
 def checked_lines(result: Grade, lang: str) -> list[str]:
     """The notices, then a line per function with its points and feedback."""
-    lines = [render(notice, lang) for notice in result.notices]
+    lines = [render(notice, lang, result.lesson) for notice in result.notices]
     for function, (got, worth) in function_points(result).items():
         lines.append(f"{function}: {got:g}/{worth:g}: {function_feedback(result, function, lang)}")
     return lines

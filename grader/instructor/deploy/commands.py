@@ -5,7 +5,7 @@ import argparse
 import random
 from pathlib import Path
 
-from grader.instructor.deploy import MAX_SECONDS, MIN_SECONDS, Options
+from grader.instructor.deploy import MAX_SECONDS, MIN_SECONDS, Options, deployed_folder
 from grader.load import UsageError
 from grader.messages import say
 
@@ -48,4 +48,5 @@ def chosen(arguments: argparse.Namespace) -> Options:
              "hidden_visibility": getattr(arguments, "hidden_visibility", None),
              "leaderboard": getattr(arguments, "leaderboard", None)}  # the last two: Gradescope's only
     return Options(lang, random.randrange(2**31) if seed is None else seed,
-                   **{key: value for key, value in given.items() if value is not None})
+                   **{key: value for key, value in given.items() if value is not None},
+                   lesson=deployed_folder(arguments.taught))

@@ -23,8 +23,10 @@ from grader import ROOT
 from grader.instructor.deploy import (
     OPTIONS,
     Options,
+    deployed_lesson,
     grade_hand_in,
     kit_files,
+    lesson_files,
     not_graded_text,
     options_json,
     public_part,
@@ -35,7 +37,6 @@ from grader.instructor.deploy import (
     torch_version,
 )
 from grader.instructor.intake import Intake
-from grader.lesson.checks import collect
 from grader.messages import say
 from grader.report.gradescope import gradescope_results
 from grader.results import Grade
@@ -47,6 +48,8 @@ def gradescope_zip(target: Path, options: Options) -> Path:
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for file in kit_files():
             archive.write(ROOT / file, file)
+        for name, path in lesson_files(deployed_lesson(options)).items():
+            archive.write(path, name)
         for name in SCRIPTS:
             executable(archive, name, template(name, torch=torch_version()))
         archive.writestr("requirements.txt", requirements_txt())
@@ -63,7 +66,7 @@ def executable(archive: zipfile.ZipFile, name: str, text: str) -> None:
 
 def results(outcome: Grade | Intake, options: Options) -> dict:
     """results.json; run_autograder's own output is for the instructor only."""
-    written = not_graded(outcome, options.lang) if isinstance(outcome, Intake) else graded(outcome, options)
+    written = not_graded(outcome, options) if isinstance(outcome, Intake) else graded(outcome, options)
     return written | {"stdout_visibility": "hidden", "extra_data": {"seed": options.seed}}
 
 
@@ -76,9 +79,9 @@ def graded(outcome: Grade, options: Options) -> dict:
     return written | ({"leaderboard": leaderboard(outcome, options.lang)} if options.leaderboard else {})
 
 
-def not_graded(intake: Intake, lang: str) -> dict:
-    total = sum(check.points for check in collect(hidden=True))
-    return {"score": 0, "max_score": total, "output": "\n".join(not_graded_text(intake, lang)), "tests": []}
+def not_graded(intake: Intake, options: Options) -> dict:
+    total = sum(check.points for check in deployed_lesson(options).checks(hidden=True))
+    return {"score": 0, "max_score": total, "output": "\n".join(not_graded_text(intake, options.lang)), "tests": []}
 
 
 def leaderboard(outcome: Grade, lang: str) -> list[dict]:

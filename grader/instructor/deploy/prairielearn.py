@@ -26,9 +26,11 @@ from grader import ROOT
 from grader.instructor.deploy import (
     OPTIONS,
     Options,
+    deployed_lesson,
     grade_hand_in,
     hidden_checks,
     kit_files,
+    lesson_files,
     not_graded_text,
     options_json,
     requirements_txt,
@@ -37,7 +39,7 @@ from grader.instructor.deploy import (
     torch_version,
 )
 from grader.instructor.intake import Intake
-from grader.lesson import API
+from grader.lessons import Lesson
 from grader.messages import claim, in_every_language, say
 from grader.report import render
 from grader.results import CheckResult, Grade
@@ -49,16 +51,17 @@ STARTUP_SECONDS = 60  # the grader's own start (torch, twice) before the kit's l
 def prairielearn_question(folder: Path, options: Options, image: str) -> list[Path]:
     """The question's files, written into `folder`."""
     kit = folder / "tests" / "kit"
-    for file in kit_files():
+    lesson = deployed_lesson(options)
+    for file, path in {**{file: ROOT / file for file in kit_files()}, **lesson_files(lesson)}.items():
         (kit / file).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ROOT / file, kit / file)
+        shutil.copyfile(path, kit / file)
     (kit / OPTIONS).write_text(options_json(options), "utf-8")
     written = [write(folder / "tests" / "run.sh", template("run.sh")), kit]
     written[0].chmod(0o755)
-    for module in API:
-        shutil.copyfile(ROOT / "exercises" / f"{module}.py", folder / f"{module}.py")
-    written.append(write(folder / "info.json", json.dumps(info(folder.name, image, options), indent=2) + "\n"))
-    written.append(write(folder / "question.html", question_html()))
+    for module in lesson.api:
+        shutil.copyfile(lesson.exercises / f"{module}.py", folder / f"{module}.py")
+    written.append(write(folder / "info.json", json.dumps(info(folder.name, image, options, lesson), indent=2) + "\n"))
+    written.append(write(folder / "question.html", question_html(lesson)))
     written.append(write(folder / "image" / "Dockerfile", template("Dockerfile", torch=torch_version())))
     written.append(write(folder / "image" / "requirements.txt", requirements_txt()))
     return written
@@ -70,10 +73,10 @@ def write(file: Path, text: str) -> Path:
     return file
 
 
-def info(name: str, image: str, options: Options) -> dict:
+def info(name: str, image: str, options: Options, lesson: Lesson) -> dict:
     return {
         "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"autograd-kit/{name}")),  # the same each time it is rebuilt
-        "title": in_every_language("student_readme", "title"),
+        "title": in_every_language("student_readme", "title", lesson=lesson),
         "topic": "Autograd",
         "tags": ["code", "pytorch"],
         "type": "v3",
@@ -90,12 +93,12 @@ def info(name: str, image: str, options: Options) -> dict:
 
 def timeout(options: Options) -> int:
     """PrairieLearn's limit on a job: two runs of the kit's limit (the second finds which
-    helper broke train) and the start."""
+    helper broke a function that calls it) and the start."""
     return int(2 * options.time_limit + STARTUP_SECONDS)
 
 
-def question_html() -> str:
-    editors = "\n".join(EDITOR.format(file=f"{module}.py") for module in API)
+def question_html(lesson: Lesson) -> str:
+    editors = "\n".join(EDITOR.format(file=f"{module}.py") for module in lesson.api)
     task = html.escape(in_every_language("messages", "pl_task", "\n")).replace("\n", "<br>")
     return template("question.html", task=task, editors=editors)
 
@@ -111,7 +114,7 @@ def results(outcome: Grade | Intake, lang: str) -> dict:
         "score": round(outcome.score / outcome.max_score, 6) if outcome.max_score else 0.0,
         "message": message(outcome, lang),
         "output": student_summary(outcome, lang),
-        "tests": [test(result, lang) for result in outcome.results if not result.hidden],
+        "tests": [test(result, lang, outcome.lesson) for result in outcome.results if not result.hidden],
     }
 
 
@@ -122,14 +125,14 @@ def message(outcome: Grade, lang: str) -> str:
                      *([say("hidden_checks_ran", lang, count=count)] if count else [])])
 
 
-def test(result: CheckResult, lang: str) -> dict:
+def test(result: CheckResult, lang: str, lesson: "Lesson | None" = None) -> dict:
     feedback = result.feedback
     return {
         "name": result.name,
-        "description": f"{result.function}: {claim(result.claim, lang)} ({result.device})",
+        "description": f"{result.function}: {claim(result.claim, lang, lesson)} ({result.device})",
         "points": round(result.score, 6),
         "max_points": round(result.max_score, 6),
-        "message": render(replace(feedback, detail=""), lang) if feedback else say("check_passed", lang),
+        "message": render(replace(feedback, detail=""), lang, lesson) if feedback else say("check_passed", lang),
         "output": feedback.detail if feedback else "",
     }
 

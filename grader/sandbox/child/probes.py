@@ -4,7 +4,7 @@ Each probe calls the function on inputs that the grader made and returns plain d
 (`wire.describe`) about what happened. Probes only observe; every judgement happens in
 the grader's own process. They hold no expected answers; `call_replacing` runs the
 stand-ins the grader sends it (public ones, written from the docstrings, never the
-reference: to find which helper breaks train).
+reference: to find which helper breaks a function that calls helpers).
 """
 
 import io
@@ -57,7 +57,7 @@ def copied(args: list) -> list:
 def call_replacing(function: Callable, inputs: dict) -> Any:
     """The function with some of the helpers it calls replaced by the grader's stand-ins
     (sources it sent), or, where "call" names one, that stand-in, calling the student's other
-    helpers: which helpers break a train that is right?"""
+    helpers: which helpers break a caller that is right?"""
     namespace = dict(function.__globals__)
     for source in inputs["replace"]:
         exec(compile(source, "<stand-in>", "exec"), namespace)
@@ -84,7 +84,7 @@ def autograd_switch(inputs: dict) -> AbstractContextManager:
 
 
 def with_leaves(inputs: dict) -> list:
-    """The arguments, those listed in "leaves" made leaves that require grad (as train's w and b)."""
+    """The arguments, those listed in "leaves" made leaves that require grad."""
     return [leaf(arg) if index in inputs.get("leaves", ()) else arg for index, arg in enumerate(inputs["args"])]
 
 
@@ -101,8 +101,8 @@ def backward(function: Callable, inputs: dict) -> dict:
     return {"returned": describe(returned), "grads": describe([args[index].grad for index in inputs["leaves"]])}
 
 
-def sgd_step(function: Callable, inputs: dict) -> dict:
-    """The step on leaves with their .grad set; then the grader's marker is added in place to
+def step_in_place(function: Callable, inputs: dict) -> dict:
+    """An update step on leaves with their .grad set; then the grader's marker is added in place to
     the tensors the probe made, and the list is described as it stands: only those tensors,
     updated in place and still in the list, carry both the step and the marker."""
     params = [leaf(value) for value in inputs["params"]]
@@ -116,9 +116,10 @@ def sgd_step(function: Callable, inputs: dict) -> dict:
     return {"params": describe(params), "grads": describe([p.grad for p in originals])}
 
 
-def zero_grads(function: Callable, inputs: dict) -> dict:
-    """Backward once, zero, backward again, all on the tensors the probe made (the function
-    may empty or refill the list it is given): the second gradients must not include the first."""
+def zero_between_backwards(function: Callable, inputs: dict) -> dict:
+    """Backward once, the function (which should zero the gradients), backward again, all on
+    the tensors the probe made (the function may empty or refill the list it is given): the
+    second gradients must not include the first."""
     params = [leaf(value) for value in inputs["params"]]
     originals = list(params)
     linear_form(originals, inputs["first"]).backward()
@@ -133,20 +134,22 @@ def linear_form(params: list[torch.Tensor], coefficients: list[torch.Tensor]) ->
     return torch.stack([(c * p).sum() for p, c in zip(params, coefficients)]).sum()
 
 
-def plot_fit(function: Callable, inputs: dict) -> dict:
-    figure = function(*with_leaves(inputs))
-    if not isinstance(figure, Figure):
-        return {"figure": describe(figure)}
+def figure(function: Callable, inputs: dict) -> dict:
+    """What a function that returns a matplotlib Figure drew: each axes' points and lines,
+    and, where asked, the figure rendered as a PNG."""
+    drawn = function(*with_leaves(inputs))
+    if not isinstance(drawn, Figure):
+        return {"figure": describe(drawn)}
     axes = [
         {
             "scatters": [points(c.get_offsets()) for c in ax.collections]
             + [points(line.get_xydata()) for line in ax.lines if not joined(line)],
             "lines": [points(line.get_xydata()) for line in ax.lines if joined(line)],
         }
-        for ax in sorted(figure.axes, key=lambda ax: ax.get_position().x0)  # left to right, whatever order made them
+        for ax in sorted(drawn.axes, key=lambda ax: ax.get_position().x0)  # left to right, whatever order made them
     ]
-    image = rendered(figure) if inputs.get("render") else None  # for the page: once, on the lesson's data
-    pyplot.close(figure)
+    image = rendered(drawn) if inputs.get("render") else None  # for the page: once, on the lesson's data
+    pyplot.close(drawn)
     return {"figure": {"kind": "figure"}, "axes": axes, "image": image}
 
 
@@ -175,5 +178,5 @@ def points(xy: Any) -> torch.Tensor:
 
 PROBES: dict[str, Probe] = {
     probe.__name__: probe
-    for probe in (call, call_each, call_replacing, backward, sgd_step, zero_grads, plot_fit)
+    for probe in (call, call_each, call_replacing, backward, step_in_place, zero_between_backwards, figure)
 }

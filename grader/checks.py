@@ -1,12 +1,11 @@
-"""Checks: each a claim about one student function, worth some points.
+"""Checks: each a claim about one student function, worth some points (the engine's record;
+a lesson's checks are values of it, in the lesson's own folder).
 
 A check makes inputs (on the CPU, from a seeded generator), names the probe the worker
 runs on them, computes what it expects in the grader's own process, and judges the
-observation. Public checks expect the tutorial's own numbers; hidden checks draw fresh
-random inputs and expect what the reference solutions and autograd compute.
+observation. Also here: helpers any lesson's checks may use.
 """
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -16,32 +15,11 @@ from typing import Any
 
 import torch
 
-from grader import ROOT
 from grader.judge.compare import ATOL, RTOL, first_misconception, problem
-from grader.lesson import MODULE_OF
 from grader.results import Feedback
 
 Inputs = dict[str, Any]
 Judge = Callable[["Check", Any, Any, Inputs], Feedback | None]
-
-# The PyTorch errors a learner meets in this lesson, by a piece of their message, and the
-# mistake each points to; a check's own `errors` come first.
-COMMON_ERRORS: tuple[tuple[str, str], ...] = (
-    ("a leaf Variable that requires grad is being used in an in-place operation", "update_outside_no_grad"),
-    ("backward through the graph a second time", "backward_twice"),
-    ("Can't call numpy() on Tensor that requires grad", "numpy_needs_detach"),
-    ("does not require grad and does not have a grad_fn", "cut_from_graph"),
-    ("has no attribute 'zero_'", "none_value"),
-    ("'NoneType' and", "none_value"),
-    ("and 'NoneType'", "none_value"),
-    ("does not support the context manager protocol", "no_grad_not_called"),
-    ("__enter__", "no_grad_not_called"),  # the same mistake, as Python 3.10 says it
-    ("must match the size of tensor", "shape_mismatch"),
-    ("Expected all tensors to be on the same device", "device_mismatch"),
-    ("can't convert cuda", "numpy_on_cuda"),
-    ("grad can be implicitly created only for scalar outputs", "loss_not_scalar"),
-    ("Only Tensors of floating point and complex dtype can require gradients", "integer_leaf"),
-)
 
 
 def judge_returns(check: "Check", got: Any, expected: Any, inputs: Inputs) -> Feedback | None:
@@ -53,20 +31,25 @@ def judge_returns(check: "Check", got: Any, expected: Any, inputs: Inputs) -> Fe
 @dataclass(frozen=True)
 class Check:
     function: str
+    """the student function it grades"""
     claim: str
+    """what it claims, in English: also its stable name and its key in the lesson's catalogue"""
     points: int
     inputs: Callable[[torch.Generator], Inputs]
     expect: Callable[[Inputs, str], Any]
     judge: Judge = judge_returns
     probe: str = "call"
+    """what the worker observes (grader/sandbox/child/probes.py)"""
     hidden: bool = False
+    """whether students' copies leave it out"""
     wrong_answers: Callable[[Inputs], dict[str, Any]] = field(default=lambda inputs: {})
     errors: tuple[tuple[str, str], ...] = ()
+    """(a piece of an error message, the misconception it points to): the check's own, then the lesson's"""
     tolerance: tuple[float, float] = (ATOL, RTOL)
-
-    @property
-    def module(self) -> str:
-        return MODULE_OF[self.function]
+    module: str = ""
+    """the student module that holds the function: filled in by the lesson (Lesson.checks)"""
+    script_names: frozenset[str] = frozenset()
+    """the lesson's script_names: filled in by the lesson"""
 
     def misconception_in(self, found: Feedback, got: Any, inputs: Inputs) -> Feedback:
         """Attach the first known wrong answer that `got` matches."""
@@ -74,28 +57,11 @@ class Check:
         return replace(found, misconception=mistake) if mistake else found
 
     def misconception_of_error(self, message: str) -> str | None:
-        return next((m for text, m in self.errors + COMMON_ERRORS if text in message), None)
-
-
-def collect(hidden: bool) -> list[Check]:
-    """The public checks, and the hidden ones if asked (ModuleNotFoundError in a student's
-    copy, which leaves them out)."""
-    from grader.lesson.checks.public import PUBLIC
-
-    if not hidden:
-        return PUBLIC
-    from grader.lesson.checks.hidden import HIDDEN
-
-    return PUBLIC + HIDDEN
-
-
-def reference(function: str) -> Callable:
-    """The reference solution of `function`, loaded only in the grader's process."""
-    return getattr(reference_module(MODULE_OF[function]), function)
+        return next((m for text, m in self.errors if text in message), None)
 
 
 @cache
-def reference_module(module: str, solutions: Path = ROOT / "solutions") -> ModuleType:
+def reference_module(module: str, solutions: Path) -> ModuleType:
     """A solution module run from its .py source. Not imported: the import system would
     trust solutions/__pycache__, where a student's code run without isolation could plant
     bytecode of its own; and compile() writes no cache either."""
@@ -104,20 +70,6 @@ def reference_module(module: str, solutions: Path = ROOT / "solutions") -> Modul
     loaded.__file__ = str(file)
     exec(compile(file.read_text("utf-8"), str(file), "exec"), loaded.__dict__)
     return loaded
-
-
-def stand_in_source(function: str) -> str:
-    """The source of `function`'s stand-in for the blame re-run: public, never the reference."""
-    from grader.lesson.checks import stand_ins
-
-    return inspect.getsource(getattr(stand_ins, function))
-
-
-def lesson_data(n: int = 100, noise: float = 2.0, seed: int = 42) -> tuple[torch.Tensor, torch.Tensor]:
-    """The lesson's data: the same numbers as make_data (a test holds the two together)."""
-    generator = torch.Generator().manual_seed(seed)
-    x = torch.linspace(0, 10, n).reshape(-1, 1)
-    return x, 2 * x + 1 + noise * torch.randn(x.shape, generator=generator)
 
 
 def nonzero(generator: torch.Generator, *shape: int) -> torch.Tensor:

@@ -10,8 +10,8 @@ from dataclasses import replace
 import torch
 
 from grader.judge.compare import problem, tensor_structure_problem
-from grader.lesson import reference_run
-from grader.lesson.checks import Check, Inputs, Judge, lesson_data, nonzero, on, through_backward
+from grader.lessons.autograd import reference_run
+from grader.lessons.autograd.checks import Check, Inputs, Judge, lesson_data, nonzero, on, through_backward
 from grader.results import Expected, Feedback
 from grader.sandbox.observations import (
     Backward,
@@ -330,14 +330,14 @@ PUBLIC = [
     ),
     Check(
         "sgd_step", "updates w and b in place (w = 1, b = 2, grads 0.5 and -1, lr = 0.1)", 3,
-        probe="sgd_step", inputs=sgd_step_inputs, judge=judge_sgd_step,
+        probe="step_in_place", inputs=sgd_step_inputs, judge=judge_sgd_step,
         expect=lambda inputs, device: [on(device, 0.95), on(device, 2.1)],
         wrong_answers=sgd_wrong_answers,
         errors=(("leaf Variable that requires grad", "update_outside_no_grad"),),
     ),
     Check(
         "zero_grads", "clears the gradients, so the next backward does not add to them", 3,
-        probe="zero_grads", inputs=zero_grads_inputs, judge=judge_zero_grads,
+        probe="zero_between_backwards", inputs=zero_grads_inputs, judge=judge_zero_grads,
         expect=lambda inputs, device: inputs["second"],
         wrong_answers=accumulated,
     ),
@@ -377,6 +377,6 @@ PUBLIC = [
     ),
     Check(
         "plot_fit", "draws the data, the fitted line and the loss curve on two axes", 3,
-        probe="plot_fit", inputs=plot_inputs, judge=judge_plot, expect=plot_expectation,
+        probe="figure", inputs=plot_inputs, judge=judge_plot, expect=plot_expectation,
     ),
 ]

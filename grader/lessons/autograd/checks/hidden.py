@@ -7,8 +7,8 @@ from collections.abc import Callable
 import torch
 
 from grader.judge.compare import problem, values_match
-from grader.lesson.checks import Check, Inputs, lesson_data, nonzero, reference, through_backward
-from grader.lesson.checks.public import (
+from grader.lessons.autograd.checks import Check, Inputs, lesson_data, nonzero, reference, through_backward
+from grader.lessons.autograd.checks.public import (
     NOT_DIFFERENTIABLE,
     NUMPY_DETOUR,
     accumulated,
@@ -224,7 +224,7 @@ HIDDEN = [
     ),
     Check(
         "sgd_step", "matches p - lr * p.grad for random parameters of several shapes", 2, hidden=True,
-        probe="sgd_step", judge=judge_sgd_step,
+        probe="step_in_place", judge=judge_sgd_step,
         inputs=lambda g: marked(g, {
             "params": random_params(g), "grads": random_params(g), "lr": float(uniform(g, low=0.001, high=0.5)),
         }),
@@ -234,7 +234,7 @@ HIDDEN = [
     ),
     Check(
         "zero_grads", "clears the gradients of random parameters of several shapes", 1, hidden=True,
-        probe="zero_grads", judge=judge_zero_grads,
+        probe="zero_between_backwards", judge=judge_zero_grads,
         inputs=lambda g: {"params": random_params(g), "first": random_params(g), "second": random_params(g)},
         expect=lambda inputs, device: inputs["second"],
         wrong_answers=accumulated,
@@ -247,6 +247,6 @@ HIDDEN = [
     ),
     Check(
         "plot_fit", "draws random data, its fitted line and its loss curve", 2, hidden=True,
-        probe="plot_fit", inputs=plot_inputs, judge=judge_plot, expect=plot_expectation,
+        probe="figure", inputs=plot_inputs, judge=judge_plot, expect=plot_expectation,
     ),
 ]
