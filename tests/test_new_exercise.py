@@ -1,6 +1,7 @@
 """The README's "Adding an exercise", followed to the letter in a copy of the kit: a new
 function with its reference, hints, a public and a hidden check and a misconception,
-touching only the lesson (solutions/ and grader/lessons/autograd/), then graded end to end."""
+touching only the lesson's own files (its solutions and its folder, grader/lessons/autograd/:
+API, catalogue, checks), never the engine's, then graded end to end."""
 
 import json
 import os
@@ -58,7 +59,7 @@ HIDDEN.append(Check(
 def add_exercise(kit: Path) -> None:
     """Steps 1, 2 and 4 of the README (step 3 is a command)."""
     append(kit / "solutions" / "autograd_basics.py", REFERENCE)
-    lesson = kit / "grader" / "lesson"
+    lesson = kit / "grader" / "lessons" / "autograd"
     replace(lesson / "__init__.py", '"quadratic_grad_by_hand"),', '"quadratic_grad_by_hand", "cube_grad"),')
     for lang in ("en", "zh"):
         catalogue = lesson / "catalogue" / f"{lang}.toml"
@@ -69,6 +70,13 @@ def add_exercise(kit: Path) -> None:
         append(catalogue, f"\n[hints.cube_grad]\n{levels}")
     append(lesson / "checks" / "public.py", PUBLIC_CHECK)
     append(lesson / "checks" / "hidden.py", HIDDEN_CHECK)
+
+
+def engine_files(kit: Path) -> dict[str, bytes]:
+    """The engine's files: the grader less its lessons' folders."""
+    lessons = kit / "grader" / "lessons"
+    return {p.relative_to(kit).as_posix(): p.read_bytes() for p in sorted((kit / "grader").rglob("*.py"))
+            if p.is_file() and not (p.is_relative_to(lessons) and p.parent != lessons)}
 
 
 def append(file: Path, text: str) -> None:
@@ -92,7 +100,9 @@ def kit(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("kit")
     for folder in ("grader", "solutions", "exercises"):
         shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    engine = engine_files(copy)
     add_exercise(copy)
+    assert engine_files(copy) == engine  # the lesson's files only
     stubs = kit_command(copy, "stubs")
     assert stubs.returncode == 0, stubs.stderr
     return copy

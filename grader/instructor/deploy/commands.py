@@ -30,12 +30,12 @@ def deploy(arguments: argparse.Namespace) -> list[Path]:
 
         if out.is_dir():
             raise UsageError(say("dist_is_a_folder", lang, path=out))
-        return [gradescope_zip(out, options)]
+        return [gradescope_zip(out, options, arguments.taught)]
     from grader.instructor.deploy.prairielearn import prairielearn_question
 
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UsageError(say("dist_folder_not_empty", lang, path=out))
-    return prairielearn_question(out, options, arguments.image)
+    return prairielearn_question(out, options, arguments.image, arguments.taught)
 
 
 def chosen(arguments: argparse.Namespace) -> Options:

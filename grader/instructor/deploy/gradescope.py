@@ -37,6 +37,7 @@ from grader.instructor.deploy import (
     torch_version,
 )
 from grader.instructor.intake import Intake
+from grader.lessons import Lesson, given
 from grader.messages import say
 from grader.report.gradescope import gradescope_results
 from grader.results import Grade
@@ -44,11 +45,12 @@ from grader.results import Grade
 SCRIPTS = ("setup.sh", "run_autograder")  # executable: Gradescope runs them as they are
 
 
-def gradescope_zip(target: Path, options: Options) -> Path:
+def gradescope_zip(target: Path, options: Options, lesson: Lesson | None = None) -> Path:
+    """The autograder zip: the kit, and the lesson where it is an instructor's own (options.lesson says where)."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for file in kit_files():
             archive.write(ROOT / file, file)
-        for name, path in lesson_files(deployed_lesson(options)).items():
+        for name, path in lesson_files(given(lesson)).items():
             archive.write(path, name)
         for name in SCRIPTS:
             executable(archive, name, template(name, torch=torch_version()))

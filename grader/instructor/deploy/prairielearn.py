@@ -26,7 +26,6 @@ from grader import ROOT
 from grader.instructor.deploy import (
     OPTIONS,
     Options,
-    deployed_lesson,
     grade_hand_in,
     hidden_checks,
     kit_files,
@@ -39,7 +38,7 @@ from grader.instructor.deploy import (
     torch_version,
 )
 from grader.instructor.intake import Intake
-from grader.lessons import Lesson
+from grader.lessons import Lesson, given
 from grader.messages import claim, in_every_language, say
 from grader.report import render
 from grader.results import CheckResult, Grade
@@ -48,10 +47,11 @@ EDITOR = '  <pl-file-editor file-name="{file}" source-file-name="{file}" ace-mod
 STARTUP_SECONDS = 60  # the grader's own start (torch, twice) before the kit's limit counts
 
 
-def prairielearn_question(folder: Path, options: Options, image: str) -> list[Path]:
-    """The question's files, written into `folder`."""
+def prairielearn_question(folder: Path, options: Options, image: str, lesson: Lesson | None = None) -> list[Path]:
+    """The question's files, written into `folder` (the lesson where it is an instructor's own: options.lesson
+    says where)."""
     kit = folder / "tests" / "kit"
-    lesson = deployed_lesson(options)
+    lesson = given(lesson)
     for file, path in {**{file: ROOT / file for file in kit_files()}, **lesson_files(lesson)}.items():
         (kit / file).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, kit / file)
