@@ -164,8 +164,8 @@ def test_each_blame_trial_is_a_job_of_its_own_and_carries_no_reference(graded, m
     jobs = []
     blamed = grader.grade.blamed
 
-    def recording(plan, verdicts, run_calls):
-        return blamed(plan, verdicts, lambda calls: jobs.append(calls) or run_calls(calls))
+    def recording(plan, verdicts, run_calls, lesson):
+        return blamed(plan, verdicts, lambda calls: jobs.append(calls) or run_calls(calls), lesson)
 
     monkeypatch.setattr(grader.grade, "blamed", recording)
     fragile_zero_grads = "for p in params:\n    p.grad.zero_()"  # right, but not before the first backward

@@ -109,6 +109,9 @@ class Axes:
     """each an (n, 2) tensor of points drawn unjoined: a scatter, or plot(x, y, "o")"""
     lines: tuple[torch.Tensor, ...]
     """each an (n, 2) tensor of the points of a joined line"""
+    images: tuple[torch.Tensor, ...] = ()
+    """each image drawn with imshow, flattened (float64)"""
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,23 @@ class NotAFigure:
     returned: Value
 
 
-Observation = Value | Repeated | Backward | Step | Zeroing | FigureDrawn | NotAFigure
+@dataclass(frozen=True)
+class ModuleCall:
+    """A function called with a torch module the probe built and set from the grader's recipe."""
+
+    returned: Value
+    """what came back (a module in it: the list of its parameters)"""
+    params: SequenceValue
+    """the module's parameters afterwards, in order"""
+    grads: SequenceValue
+    """their .grad afterwards"""
+    forwards: tuple[tuple[bool, bool], ...]
+    """at each forward of the module: (autograd was recording, the module was in training mode)"""
+    training: bool
+    """the module's mode afterwards"""
+
+
+Observation = Value | Repeated | Backward | Step | Zeroing | FigureDrawn | NotAFigure | ModuleCall
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_IMAGE_BYTES = 4 * 2**20  # a 1200-pixel PNG of a plot is tens of KB
@@ -204,7 +223,29 @@ def image(data: Any) -> bytes | None:
 
 
 def axes(data: Any) -> Axes:
-    return Axes(points(field(data, "scatters", list)), points(field(data, "lines", list)))
+    images = field(data, "images", list) if "images" in data else []
+    if not all(isinstance(item, torch.Tensor) and item.dim() == 1 for item in images):
+        raise Malformed("images that are not flat tensors")
+    title = field(data, "title", str)[:200] if "title" in data else ""
+    return Axes(points(field(data, "scatters", list)), points(field(data, "lines", list)),
+                tuple(item.double() for item in images), title)
+
+
+def flag_pair(pair: Value) -> tuple[bool, bool]:
+    flags = pair.items if isinstance(pair, SequenceValue) else ()
+    if not (len(flags) == 2 and all(isinstance(flag, Scalar) and type(flag.value) is bool for flag in flags)):
+        raise Malformed("a forward that is not a pair of flags")
+    return bool(flags[0].value), bool(flags[1].value)  # type: ignore[union-attr]
+
+
+def module_call(data: Any) -> ModuleCall:
+    flags = [flag_pair(pair) for pair in sequence(field(data, "forwards", dict)).items]
+    training = value(field(data, "training", dict))
+    if not (isinstance(training, Scalar) and type(training.value) is bool):
+        raise Malformed("a mode that is not a flag")
+    return ModuleCall(value(field(data, "returned", dict)), sequence(field(data, "params", dict)),
+                      sequence(field(data, "grads", dict)), tuple(flags),
+                      training.value)
 
 
 def points(items: list) -> tuple[torch.Tensor, ...]:
@@ -215,7 +256,7 @@ def points(items: list) -> tuple[torch.Tensor, ...]:
 
 DECODERS: dict[str, Callable[[Any], Observation]] = {
     "call": repeated, "call_each": value, "call_replacing": value, "backward": backward, "step_in_place": step,
-    "zero_between_backwards": zeroing, "figure": plot,
+    "zero_between_backwards": zeroing, "figure": plot, "module_call": module_call,
 }
 
 

@@ -17,12 +17,14 @@ import numpy as np
 import torch
 from matplotlib import pyplot
 from matplotlib.figure import Figure
+from torch.utils.data import DataLoader, TensorDataset
 
 from grader.sandbox.child.fonts import with_cjk_fallback
 from grader.sandbox.wire import describe
 
 Probe = Callable[[Callable, dict], Any]
 IMAGE_DPI, MAX_IMAGE_PIXELS = 72, 1200
+MAX_IMAGES, MAX_PIXELS = 20, 4096  # of a figure's imshow images, as the checks read them
 
 
 class MissingFunction(Exception):
@@ -145,6 +147,8 @@ def figure(function: Callable, inputs: dict) -> dict:
             "scatters": [points(c.get_offsets()) for c in ax.collections]
             + [points(line.get_xydata()) for line in ax.lines if not joined(line)],
             "lines": [points(line.get_xydata()) for line in ax.lines if joined(line)],
+            "images": [pixels(shown) for shown in ax.images[:MAX_IMAGES]],
+            "title": str(ax.get_title())[:200],
         }
         for ax in sorted(drawn.axes, key=lambda ax: ax.get_position().x0)  # left to right, whatever order made them
     ]
@@ -176,7 +180,78 @@ def points(xy: Any) -> torch.Tensor:
     return torch.from_numpy(np.asarray(xy, dtype=np.float64).reshape(-1, 2).copy())
 
 
+def pixels(shown: Any) -> torch.Tensor:
+    """What an imshow drew: its array, as float64 (at most MAX_PIXELS values)."""
+    array = np.ma.getdata(shown.get_array())
+    return torch.from_numpy(np.asarray(array, dtype=np.float64).reshape(-1)[:MAX_PIXELS].copy())
+
+
+def module_call(function: Callable, inputs: dict) -> dict:
+    """The function called with a torch module the probe builds from the grader's recipe
+    ("build": the named layers of torch.nn in sequence, or "class": a class of the student's
+    module with its arguments), its parameters set to the grader's ("state"), its .grad to
+    stale values where given, in train or eval mode; "<model>", "<optimizer>" (torch.optim's,
+    by name), "<loss>" (torch.nn's, by name) and {"loader": [x, y, batch_size]} (a DataLoader,
+    in order) stand for them among the arguments. What it sees: what came back (a module in
+    it as its parameters), the parameters and their .grad afterwards, and at each forward of
+    the model whether autograd was recording and whether the model was in training mode."""
+    model = built(function, inputs)
+    forwards: list[list[bool]] = []
+    model.register_forward_pre_hook(lambda module, args: forwards.append([torch.is_grad_enabled(), module.training]))
+    optimizer = optimizer_for(model, inputs.get("optimizer"))
+    loss = getattr(torch.nn, inputs["loss"][0])(**inputs["loss"][1]) if "loss" in inputs else None
+    stand_ins = {"<model>": model, "<optimizer>": optimizer, "<loss>": loss}
+    args = [argument(arg, stand_ins) for arg in inputs.get("args", [])]
+    callee = model if inputs.get("call") == "<model>" else function
+    returned = callee(*args)
+    params = list(model.parameters())
+    return {"returned": describe(as_data(returned)), "params": describe(params),
+            "grads": describe([p.grad for p in params]), "forwards": describe(forwards),
+            "training": describe(model.training)}
+
+
+def built(function: Callable, inputs: dict) -> torch.nn.Module:
+    recipe = inputs["build"]
+    if "class" in recipe:
+        model = function.__globals__[recipe["class"]](*recipe.get("args", [])) if recipe["class"] != "<function>" \
+            else function(*recipe.get("args", []))
+    else:
+        model = torch.nn.Sequential(*(getattr(torch.nn, name)(*args) for name, args in recipe["layers"]))
+    state = inputs.get("state")
+    if state is not None:
+        model = model.to(state[0].device)
+        with torch.no_grad():
+            for param, value in zip(model.parameters(), state):
+                param.copy_(value)
+    for param, stale in zip(model.parameters(), inputs.get("stale", [])):
+        param.grad = stale.clone()
+    return model.train(inputs.get("mode", "train") == "train")
+
+
+def optimizer_for(model: torch.nn.Module, recipe: list | None) -> torch.optim.Optimizer | None:
+    return None if recipe is None else getattr(torch.optim, recipe[0])(model.parameters(), **recipe[1])
+
+
+def argument(arg: Any, stand_ins: dict) -> Any:
+    if isinstance(arg, str) and arg in stand_ins:
+        return stand_ins[arg]
+    if isinstance(arg, dict) and "loader" in arg:
+        x, y, batch_size = arg["loader"]
+        return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=False)
+    return arg
+
+
+def as_data(value: Any) -> Any:
+    """A module as the list of its parameters; in a tuple or list, each item so."""
+    if isinstance(value, torch.nn.Module):
+        return list(value.parameters())
+    if type(value) in (tuple, list):
+        return type(value)(as_data(item) for item in value)
+    return value
+
+
 PROBES: dict[str, Probe] = {
     probe.__name__: probe
-    for probe in (call, call_each, call_replacing, backward, step_in_place, zero_between_backwards, figure)
+    for probe in (call, call_each, call_replacing, backward, step_in_place, zero_between_backwards, figure,
+                  module_call)
 }
