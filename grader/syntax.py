@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from grader.lessons import Lesson, given
 from grader.results import Feedback
 
-TOP_LEVEL_DEF = re.compile(r"(?:async\s+)?def\s+(\w+)\s*\(")
+TOP_LEVEL_DEF = re.compile(r"(?:async\s+)?(?:def|class)\s+(\w+)\b")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ import nbformat
 import pytest
 
 from grader.grade import grade
-from grader.lessons.autograd import API, MODULE_OF
+from grader.lessons import Lesson, given
+from grader.lessons.autograd import API
 from grader.results import Grade
 from grader.sandbox.host import Limits, Sandbox
 
@@ -44,21 +45,27 @@ def isolated(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def replace_body(source: str, function: str, body: str) -> str:
-    """The solution with `function`'s marked region replaced by `body`."""
-    start = source.index(f"def {function}(")
-    begin = source.index("### BEGIN SOLUTION\n", start) + len("### BEGIN SOLUTION\n")
+    """The solution with `function`'s marked region replaced by `body` ("Class.method" for a
+    method's), indented as the region is."""
+    owner, _, name = function.rpartition(".")
+    start = source.index(f"def {name}(", source.index(f"class {owner}") if owner else 0)
+    marker = source.index("### BEGIN SOLUTION\n", start)
+    indent = source[source.rindex("\n", 0, marker) + 1 : marker]
+    begin = marker + len("### BEGIN SOLUTION\n")
     end = source.rindex("\n", 0, source.index("### END SOLUTION", begin)) + 1
-    return source[:begin] + textwrap.indent(textwrap.dedent(body).strip("\n") + "\n", "    ") + source[end:]
+    return source[:begin] + textwrap.indent(textwrap.dedent(body).strip("\n") + "\n", indent) + source[end:]
 
 
-def write_submission(folder: Path, bodies: Mapping[str, str] = NONE, preambles: Mapping[str, str] = NONE) -> Path:
-    """A submission: the solutions, with `bodies` replacing functions' code and `preambles`
-    put at the top of modules."""
+def write_submission(folder: Path, bodies: Mapping[str, str] = NONE, preambles: Mapping[str, str] = NONE,
+                     lesson: Lesson | None = None) -> Path:
+    """A submission: the lesson's solutions (the first lesson's by default), with `bodies`
+    replacing functions' code and `preambles` put at the top of modules."""
     folder.mkdir(parents=True, exist_ok=True)
-    for module in API:
-        source = (ROOT / "solutions" / f"{module}.py").read_text("utf-8")
+    lesson = given(lesson)
+    for module in lesson.api:
+        source = (lesson.solutions / f"{module}.py").read_text("utf-8")
         for function, body in bodies.items():
-            if MODULE_OF[function] == module:
+            if lesson.module_of[function.split(".")[0]] == module:
                 source = replace_body(source, function, body)
         source = textwrap.dedent(preambles.get(module, "")) + source
         (folder / f"{module}.py").write_text(source, "utf-8")
@@ -69,9 +76,10 @@ def write_submission(folder: Path, bodies: Mapping[str, str] = NONE, preambles: 
 def graded(tmp_path: Path, sandbox: Sandbox) -> Callable[..., Grade]:
     """Grade a submission made by write_submission, hidden checks included."""
 
-    def run(bodies: Mapping[str, str] = NONE, preambles: Mapping[str, str] = NONE) -> Grade:
-        folder = write_submission(tmp_path / "submission", bodies, preambles)
-        result = grade(folder, hidden=True, seed=SEED, sandbox=sandbox)
+    def run(bodies: Mapping[str, str] = NONE, preambles: Mapping[str, str] = NONE, lesson: Lesson | None = None,
+            ) -> Grade:
+        folder = write_submission(tmp_path / "submission", bodies, preambles, lesson)
+        result = grade(folder, hidden=True, seed=SEED, sandbox=sandbox, lesson=lesson)
         errors = [r.feedback.debug for r in result.results if r.feedback and r.feedback.message == "grader_error"]
         assert not errors, f"the grader itself failed:\n{errors[0]}"  # a bug of ours, never the student's
         return result

@@ -60,7 +60,7 @@ def lesson_notebook(module: str, solution: str, lesson: Lesson | None = None) ->
     cells.append(locked(new_code_cell("\n".join(imports)), "given-imports"))
     ends = [node.lineno - 1 for node in tree.body[1:]] + [len(lines)]
     for function, end in zip(tree.body, ends):
-        if not isinstance(function, ast.FunctionDef):
+        if not isinstance(function, (ast.FunctionDef, ast.ClassDef)):
             continue
         code = "\n".join(lines[function.lineno - 1 : end]).rstrip()  # with the END SOLUTION comment
         cells.extend(function_cells(function, code, lesson) if function.name in lesson.api[module] else
@@ -70,7 +70,7 @@ def lesson_notebook(module: str, solution: str, lesson: Lesson | None = None) ->
     return new_notebook(cells=cells, metadata=KERNEL)
 
 
-def function_cells(function: ast.FunctionDef, code: str, lesson: Lesson) -> list[nbformat.NotebookNode]:
+def function_cells(function: ast.FunctionDef | ast.ClassDef, code: str, lesson: Lesson) -> list[nbformat.NotebookNode]:
     name = function.name
     task = new_markdown_cell(f"### `{name}`\n\n{ast.get_docstring(function)}")
     tests = [test_cell(check, grade_id, lesson) for check, grade_id in grade_ids(lesson).items()

@@ -11,7 +11,7 @@ from grader.messages import LANGUAGES, hint, in_every_language
 REGION = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n", re.MULTILINE | re.DOTALL
 )
-FUNCTION = re.compile(r"^def (\w+)\(", re.MULTILINE)
+FUNCTION = re.compile(r"^(?:def|class) (\w+)\b", re.MULTILINE)  # a region in a class's method: the class's hints
 COMMENT_WIDTH = 100  # within ruff's 120, with the "# " and any indent
 
 

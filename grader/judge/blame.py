@@ -36,6 +36,8 @@ from grader.results import Feedback, Names, Status
 from grader.sandbox.records import Call, Outcome
 
 RunCalls = Callable[[list[Call]], dict[int, Outcome]]
+# the probes whose failed calls are re-run with stand-ins: they call the function as it is called
+BLAMED_PROBES = ("call", "module_call")
 
 
 def blamed(plan: list[Planned], verdicts: list[Verdict], run_calls: RunCalls, lesson: Lesson | None = None,
@@ -59,7 +61,7 @@ def first_failure(plan: list[Planned], verdicts: list[Verdict], function: str) -
     """The first failed check of `function` that ran to an answer or an exception (a hang or
     a crash would only repeat, at the cost of its time limit each try)."""
     return next((step for step, (status, feedback) in zip(plan, verdicts)
-                 if step.check.function == function and step.check.probe == "call" and status is not Status.PASS
+                 if step.check.function == function and step.check.probe in BLAMED_PROBES and status is not Status.PASS
                  and not (feedback and feedback.crash)), None)
 
 
@@ -91,8 +93,8 @@ def trial(lesson: Lesson, call: Call, stand_ins: tuple[str, ...], called: str | 
     the stand-in `called` called instead of the student's function)."""
     assert lesson.stand_ins is not None, f"{lesson.name} names helpers to blame, but gives no stand-ins"
     inputs = {**call.inputs, "replace": [lesson.stand_ins(name) for name in stand_ins]}
-    return Call(0, call.module, call.function, "call_replacing", call.device,
-                inputs | ({"call": called} if called else {}))
+    probe = "call_replacing" if call.probe == "call" else call.probe  # the others take "replace" as they are
+    return Call(0, call.module, call.function, probe, call.device, inputs | ({"call": called} if called else {}))
 
 
 def passes(step: Planned, call: Call, run_calls: RunCalls) -> bool:

@@ -111,14 +111,24 @@ def imported_names(node: ast.AST) -> list[str]:
 def reaching_ways(tree: ast.Module) -> Iterator[str]:
     """The names through which code reaches objects it did not import by name: `sys.modules`,
     `gc`, frames, `exec`; and a module or attribute named by a string computed at run time."""
+    switches = set(mode_switches(tree))
     for node in live_walk(tree):
         if isinstance(node, ast.Call) and called_name(node) in COMPUTED_NAME_TAKERS and computed(node):
             yield f"{called_name(node)}(...)"
         names = [name.split(".")[0] for name in imported_names(node)]
-        names += [node.attr] if isinstance(node, ast.Attribute) else []
+        names += [node.attr] if isinstance(node, ast.Attribute) and id(node) not in switches else []
         names += [node.id] if isinstance(node, ast.Name) else []
         names += [text] if isinstance(node, ast.Call) and (text := named_by_string(node)) else []
         yield from (name for name in names if name in REACHING_NAMES or name in REACHING_MODULES)
+
+
+def mode_switches(tree: ast.Module) -> Iterator[int]:
+    """The ids of `x.eval` in calls `x.eval()` with no argument: a torch module's switch to
+    evaluation mode, which runs no code of its own (the builtin eval needs the code to run)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "eval" \
+                and not node.args and not node.keywords:
+            yield id(node.func)
 
 
 def computed(node: ast.Call) -> bool:

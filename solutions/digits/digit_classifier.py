@@ -31,10 +31,7 @@ from matplotlib.figure import Figure
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-TEST_SIZE = 360
-
-
-def load_data(seed=0):
+def load_data(seed=0, test_size=360):
     """Given: the digits as (x_train, y_train, x_test, y_test), through to_tensors, with a
     fixed split (the same 360 test images every time).
     已给出:用 to_tensors 转换后的 (x_train, y_train, x_test, y_test),测试集固定为同样的 360 张图像。
@@ -44,7 +41,7 @@ def load_data(seed=0):
     digits = load_digits()
     x, y = to_tensors(digits.images, digits.target)
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
-    test, train = order[:TEST_SIZE], order[TEST_SIZE:]
+    test, train = order[:test_size], order[test_size:]
     return x[train], y[train], x[test], y[test]
 
 

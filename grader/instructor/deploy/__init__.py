@@ -56,7 +56,9 @@ class Options:
 
 
 def options_json(options: Options) -> str:
-    return json.dumps(asdict(options), indent=2) + "\n"
+    """deploy.json; the lesson only where it is not the first (a first lesson's deploy.json is as it always was)."""
+    chosen = {key: value for key, value in asdict(options).items() if key != "lesson" or value}
+    return json.dumps(chosen, indent=2) + "\n"
 
 
 def read_options(kit: Path = ROOT) -> Options:

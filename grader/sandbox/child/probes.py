@@ -60,11 +60,17 @@ def call_replacing(function: Callable, inputs: dict) -> Any:
     """The function with some of the helpers it calls replaced by the grader's stand-ins
     (sources it sent), or, where "call" names one, that stand-in, calling the student's other
     helpers: which helpers break a caller that is right?"""
+    called = replacing(function, inputs)
+    return describe(called(*inputs["args"], **inputs.get("kwargs", {})))
+
+
+def replacing(function: Callable, inputs: dict) -> Callable:
+    """The function reading the grader's stand-ins (sources in "replace") in place of the
+    helpers of those names; or, where "call" names one, that stand-in."""
     namespace = dict(function.__globals__)
     for source in inputs["replace"]:
         exec(compile(source, "<stand-in>", "exec"), namespace)
-    called = namespace[inputs["call"]] if "call" in inputs else rebound(function, namespace)
-    return describe(called(*inputs["args"], **inputs.get("kwargs", {})))
+    return namespace[inputs["call"]] if "call" in inputs else rebound(function, namespace)
 
 
 def rebound(function: Callable, namespace: dict) -> Callable:
@@ -189,12 +195,15 @@ def pixels(shown: Any) -> torch.Tensor:
 def module_call(function: Callable, inputs: dict) -> dict:
     """The function called with a torch module the probe builds from the grader's recipe
     ("build": the named layers of torch.nn in sequence, or "class": a class of the student's
-    module with its arguments), its parameters set to the grader's ("state"), its .grad to
-    stale values where given, in train or eval mode; "<model>", "<optimizer>" (torch.optim's,
-    by name), "<loss>" (torch.nn's, by name) and {"loader": [x, y, batch_size]} (a DataLoader,
-    in order) stand for them among the arguments. What it sees: what came back (a module in
-    it as its parameters), the parameters and their .grad afterwards, and at each forward of
-    the model whether autograd was recording and whether the model was in training mode."""
+    module, or "<function>" the graded one, with its arguments; after torch.manual_seed where
+    it gives a "seed"), its parameters set to the grader's ("state"), its .grad to stale
+    values where given, in training mode unless "training" is false; "<model>", "<optimizer>"
+    (torch.optim's, by name), "<loss>" (torch.nn's, by name) and {"loader": [x, y,
+    batch_size]} (a DataLoader, in order) stand for them among the arguments; "invoke": "<model>" calls the module itself,
+    then backward from what it returned with the grader's "cotangent". What it sees: what
+    came back (a module in it as its parameters), the parameters and their .grad afterwards,
+    and at each forward of the model whether autograd was recording and whether the model
+    was in training mode."""
     model = built(function, inputs)
     forwards: list[list[bool]] = []
     model.register_forward_pre_hook(lambda module, args: forwards.append([torch.is_grad_enabled(), module.training]))
@@ -202,30 +211,42 @@ def module_call(function: Callable, inputs: dict) -> dict:
     loss = getattr(torch.nn, inputs["loss"][0])(**inputs["loss"][1]) if "loss" in inputs else None
     stand_ins = {"<model>": model, "<optimizer>": optimizer, "<loss>": loss}
     args = [argument(arg, stand_ins) for arg in inputs.get("args", [])]
-    callee = model if inputs.get("call") == "<model>" else function
+    callee = model if inputs.get("invoke") == "<model>" else function
     returned = callee(*args)
+    cotangent = inputs.get("cotangent")
+    if isinstance(returned, torch.Tensor) and returned.requires_grad and cotangent is not None \
+            and returned.shape == cotangent.shape:
+        returned.backward(cotangent)
     params = list(model.parameters())
-    return {"returned": describe(as_data(returned)), "params": describe(params),
+    return {"returned": describe(as_data(returned)), "params": describe([p.detach() for p in params]),
             "grads": describe([p.grad for p in params]), "forwards": describe(forwards),
             "training": describe(model.training)}
 
 
 def built(function: Callable, inputs: dict) -> torch.nn.Module:
     recipe = inputs["build"]
+    if "seed" in recipe:
+        torch.manual_seed(recipe["seed"])
     if "class" in recipe:
         model = function.__globals__[recipe["class"]](*recipe.get("args", [])) if recipe["class"] != "<function>" \
             else function(*recipe.get("args", []))
     else:
         model = torch.nn.Sequential(*(getattr(torch.nn, name)(*args) for name, args in recipe["layers"]))
+    model = model.to(device_of(inputs))
     state = inputs.get("state")
     if state is not None:
-        model = model.to(state[0].device)
         with torch.no_grad():
             for param, value in zip(model.parameters(), state):
                 param.copy_(value)
     for param, stale in zip(model.parameters(), inputs.get("stale", [])):
         param.grad = stale.clone()
-    return model.train(inputs.get("mode", "train") == "train")
+    return model.train(inputs.get("training", True))
+
+
+def device_of(inputs: dict) -> torch.device:
+    """Where the call's tensors are (the inputs were moved to the call's device)."""
+    found = [*inputs.get("state", []), *(a for a in inputs.get("args", []) if isinstance(a, torch.Tensor))]
+    return found[0].device if found else torch.device("cpu")
 
 
 def optimizer_for(model: torch.nn.Module, recipe: list | None) -> torch.optim.Optimizer | None:
@@ -242,9 +263,9 @@ def argument(arg: Any, stand_ins: dict) -> Any:
 
 
 def as_data(value: Any) -> Any:
-    """A module as the list of its parameters; in a tuple or list, each item so."""
+    """A module as the list of its parameters (as plain tensors); in a tuple or list, each item so."""
     if isinstance(value, torch.nn.Module):
-        return list(value.parameters())
+        return [p.detach() for p in value.parameters()]
     if type(value) in (tuple, list):
         return type(value)(as_data(item) for item in value)
     return value

@@ -91,6 +91,8 @@ def run_call(module: types.ModuleType | types.SimpleNamespace | dict, call: dict
     try:
         function = probes.student_function(module, call["function"])
         inputs = wire.to_device(call["inputs"], call["device"])
+        if "replace" in inputs and call["probe"] != "call_replacing":  # a blame trial of another probe
+            function = probes.replacing(function, inputs)
         return {"observation": probes.PROBES[call["probe"]](function, inputs)}
     except probes.MissingFunction:
         return {"error": {"kind": ErrorKind.MISSING_FUNCTION.value}}
