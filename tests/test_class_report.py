@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from grader.instructor import class_report as report
 from grader.instructor.intake import Standing
 from grader.instructor.records import PAGE, StudentRecord
 from grader.lessons.autograd import FUNCTIONS
 from grader.messages import explain, say
-from grader.report import class_report as report
 from grader.report import render
 from grader.report.figures import font_style
 from grader.results import Feedback

@@ -41,3 +41,25 @@ def test_a_mistake_costs_the_functions_it_breaks_and_is_named(graded, mistake):
 def test_a_correct_variant_keeps_full_marks(graded, bodies):
     result = graded(bodies, lesson=DIGITS)
     assert points_lost(result) == set()
+
+
+def test_its_stubs_are_generated_from_its_solutions():
+    from grader.instructor.stubs import make_stub
+
+    for module in DIGITS.api:
+        solution = (DIGITS.solutions / f"{module}.py").read_text("utf-8")
+        stub = (DIGITS.exercises / f"{module}.py").read_text("utf-8")
+        assert stub == make_stub(solution, DIGITS), "run `python -m grader stubs --lesson digits`"
+
+
+def test_its_nbgrader_course_has_a_cell_per_check_that_names_the_lesson(tmp_path):
+    import nbformat
+
+    from grader.instructor.course import build_course
+
+    build_course(tmp_path, "digits", DIGITS)
+    notebook = nbformat.read(tmp_path / "source" / "digits" / "digit_classifier.ipynb", as_version=4)
+    ids = [cell.metadata["nbgrader"]["grade_id"] for cell in notebook.cells]
+    assert "solution-DigitNet" in ids and "demo-plot" in ids
+    tests = [cell.source for cell in notebook.cells if cell.metadata["nbgrader"]["grade"]]
+    assert len(tests) == len(DIGITS.checks(hidden=True)) and all("lesson='digits'" in t for t in tests)

@@ -7,7 +7,7 @@ results on disk, which is also how `merge` combines shards.
 
 The roles around it: intake.py finds each student's files in the class folder (archives.py
 unpacks), student_results.py writes each student's files, outputs.py the class's
-(sheets.py the spreadsheets, report/class_report.py the page), summary.py the last lines.
+(sheets.py the spreadsheets, class_report.py the page), summary.py the last lines.
 """
 
 import queue

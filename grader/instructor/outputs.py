@@ -5,11 +5,11 @@ results go, so that no hand-in's name can take a class output's or a classmate's
 import hashlib
 from pathlib import Path
 
+from grader.instructor.class_report import class_report
 from grader.instructor.records import StudentRecord
 from grader.instructor.roster import Roster
 from grader.instructor.sheets import write_canvas_csv, write_grades_csv
 from grader.lessons import Lesson
-from grader.report.class_report import class_report
 
 CANVAS_ASSIGNMENT = "autograd"
 GRADES_CSV, CANVAS_CSV, REPORT = "grades.csv", "canvas.csv", "report.html"

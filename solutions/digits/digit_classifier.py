@@ -31,6 +31,7 @@ from matplotlib.figure import Figure
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+
 def load_data(seed=0, test_size=360):
     """Given: the digits as (x_train, y_train, x_test, y_test), through to_tensors, with a
     fixed split (the same 360 test images every time).

@@ -199,11 +199,11 @@ def module_call(function: Callable, inputs: dict) -> dict:
     it gives a "seed"), its parameters set to the grader's ("state"), its .grad to stale
     values where given, in training mode unless "training" is false; "<model>", "<optimizer>"
     (torch.optim's, by name), "<loss>" (torch.nn's, by name) and {"loader": [x, y,
-    batch_size]} (a DataLoader, in order) stand for them among the arguments; "invoke": "<model>" calls the module itself,
-    then backward from what it returned with the grader's "cotangent". What it sees: what
-    came back (a module in it as its parameters), the parameters and their .grad afterwards,
-    and at each forward of the model whether autograd was recording and whether the model
-    was in training mode."""
+    batch_size]} (a DataLoader, in order) stand for them among the arguments; "invoke":
+    "<model>" calls the module itself, then backward from what it returned with the grader's
+    "cotangent". What it sees: what came back (a module in it as its parameters), the
+    parameters and their .grad afterwards, and at each forward of the model whether autograd
+    was recording and whether the model was in training mode."""
     model = built(function, inputs)
     forwards: list[list[bool]] = []
     model.register_forward_pre_hook(lambda module, args: forwards.append([torch.is_grad_enabled(), module.training]))
