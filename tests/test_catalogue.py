@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.lessons import KIT_LESSONS, Lesson, find, kit_lessons
 from grader.lessons.autograd import FUNCTIONS
 from grader.lessons.autograd.checks import collect
 from grader.messages import LANGUAGES, catalogue, fields, say
@@ -72,10 +73,10 @@ def feedback_uses(tree: Iterator[ast.AST]) -> Iterator[tuple[str, set[str], str]
             yield key, given | ({"reason"} if keyword(call, "cause") else set()), f"line {call.lineno}"
 
 
-def field_mismatches(tree: Iterator[ast.AST], file: str) -> list[str]:
+def field_mismatches(tree: Iterator[ast.AST], file: str, lesson: Lesson | None = None) -> list[str]:
     nodes = list(tree)
     uses = [*say_uses(iter(nodes)), *feedback_uses(iter(nodes))]
-    messages = catalogue("en")["messages"]
+    messages = catalogue("en", lesson)["messages"]
     return [f"{file} {where}: {key!r} given {sorted(given)}, its template takes "
             f"{sorted(fields(messages[key])) if key in messages else 'nothing: there is no such message'}"
             for key, given, where in uses if key not in messages or fields(messages[key]) != given]
@@ -120,7 +121,13 @@ def test_every_template_takes_the_same_fields_in_every_language(lang):
 
 @pytest.mark.parametrize("file", SOURCES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_every_message_the_code_says_takes_the_fields_it_is_given(file):
-    assert field_mismatches(parsed([file]), file.name) == []
+    assert field_mismatches(parsed([file]), file.name, lesson_of(file)) == []
+
+
+def lesson_of(file: Path) -> Lesson | None:
+    """The kit lesson a file of grader/lessons/<name>/ belongs to (its messages are its catalogue's)."""
+    parts = file.relative_to(KIT_LESSONS).parts if file.is_relative_to(KIT_LESSONS) else ()
+    return find(parts[0]) if len(parts) > 1 else None
 
 
 def test_the_field_check_reads_the_calls():
@@ -140,7 +147,12 @@ def test_every_misconception_the_grader_names_is_explained(lang):
     used = misconceptions_used(parsed(SOURCES))
     # one of each kind the walk reads: a lambda's dict, a function's dict, errors=, misconception=, Feedback's third
     assert {"tutorial_13", "rebinding", "used_autograd", "detached_loss", "out_of_memory"} <= used
-    assert sorted(used - catalogue(lang)["misconceptions"].keys()) == []
+    engine = [file for file in SOURCES if lesson_of(file) is None]
+    for lesson in kit_lessons():  # the engine's and the lesson's own, in the lesson's catalogue
+        named = misconceptions_used(parsed(engine + [file for file in SOURCES if lesson_of(file) is lesson]))
+        if not lesson.script_names:  # what a NameError on one of the tutorial script's names says
+            named -= {"tutorial_names", "tutorial_names_unbound"}
+        assert sorted(named - catalogue(lang, lesson)["misconceptions"].keys()) == [], lesson.name
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -10,6 +10,7 @@ import zipfile
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+import grader
 from grader import INSTRUCTORS_ONLY, ROOT
 from grader.instructor.stubs import make_stub
 from grader.lessons import Lesson, find, given
@@ -49,9 +50,14 @@ def student_zip(target: Path, lesson: Lesson | None = None) -> Path:
     return target
 
 
+def in_kit(path: Path) -> str:
+    """A kit lesson's folder (its exercises, its solutions), relative to the kit it came with."""
+    return path.relative_to(grader.ROOT).as_posix()
+
+
 def exercise_files(lesson: Lesson) -> list[str]:
     """The lesson's exercises as a student's copy holds them: made from its solutions."""
-    folder = lesson.exercises.relative_to(ROOT).as_posix()
+    folder = in_kit(lesson.exercises)
     return [f"{folder}/__init__.py", *(f"{folder}/{module}.py" for module in lesson.api)]
 
 
@@ -75,7 +81,8 @@ def student_copy(file: str, lesson: Lesson | None = None) -> bytes:
 
 def exercise_stub(module: str, lesson: Lesson | None = None) -> str:
     lesson = given(lesson)
-    return make_stub((lesson.solutions / f"{module}.py").read_text("utf-8"), lesson) if module in lesson.api else ""
+    solution = ROOT / in_kit(lesson.solutions) / f"{module}.py"
+    return make_stub(solution.read_text("utf-8"), lesson) if module in lesson.api else ""
 
 
 def without_hidden_claims(catalogue: str, lesson: Lesson) -> str:

@@ -57,7 +57,7 @@ def stand_in(function: str) -> str:
     return stand_in_source(function)
 
 
-def page_figures(grade: "Grade", lang: str) -> list[tuple[str, str]]:
+def page_figures(grade: "Grade", lang: str) -> list[tuple[str, str, str]]:
     from .page import figures
 
     return figures(grade, lang)

@@ -11,9 +11,9 @@ from grader.sandbox.observations import Scalar, SequenceValue
 from . import LESSON, reference_run
 
 
-def figures(grade: Grade, lang: str) -> list[tuple[str, str]]:
+def figures(grade: Grade, lang: str) -> list[tuple[str, str, str]]:
     losses = student_losses(grade)
-    return [] if losses is None else [("fit", losses_image(losses, lang))]
+    return [] if losses is None else [("fit", losses_image(losses, lang), "")]
 
 
 def student_losses(grade: Grade) -> list[float] | None:
