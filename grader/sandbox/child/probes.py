@@ -66,10 +66,16 @@ def call_replacing(function: Callable, inputs: dict) -> Any:
 
 def replacing(function: Callable, inputs: dict) -> Callable:
     """The function reading the grader's stand-ins (sources in "replace") in place of the
-    helpers of those names; or, where "call" names one, that stand-in."""
-    namespace = dict(function.__globals__)
+    helpers of those names; or, where "call" names one, that stand-in. The student's other
+    functions read them too: a helper that calls a helper calls the stand-in, so a trial
+    runs no student code but the function it tries."""
+    student = function.__globals__
+    namespace = dict(student)
     for source in inputs["replace"]:
         exec(compile(source, "<stand-in>", "exec"), namespace)
+    for name, value in list(namespace.items()):
+        if isinstance(value, types.FunctionType) and value.__globals__ is student:
+            namespace[name] = rebound(value, namespace)
     return namespace[inputs["call"]] if "call" in inputs else rebound(function, namespace)
 
 

@@ -23,6 +23,7 @@ from .public import (
     accuracy_mistakes,
     epoch_summing,
     judge_fit,
+    judge_tensors,
     net_out_of_order,
     net_with_softmax,
     net_without_relu,
@@ -31,7 +32,6 @@ from .public import (
     step_with_softmax,
     step_without_update,
     step_without_zeroing,
-    tensors_mistakes,
 )
 
 
@@ -138,8 +138,7 @@ def figure_inputs(generator: torch.Generator) -> Inputs:
 
 HIDDEN = [
     Check("to_tensors", "converts random images and labels of any count", 2, hidden=True,
-          inputs=images, expect=lambda inputs, device: reference("to_tensors")(*inputs["args"]),
-          wrong_answers=tensors_mistakes),
+          inputs=images, expect=lambda inputs, device: reference("to_tensors")(*inputs["args"]), judge=judge_tensors),
     Check("DigitNet", "any hidden size and seed: the reference's first weights", 1, hidden=True, probe="module_call",
           inputs=seeded_network, expect=expecting("params", lambda: reference("DigitNet")), judge=judge_part("params"),
           wrong_answers=mistakes("params", {"layers_out_of_order": net_out_of_order})),

@@ -2,11 +2,13 @@
 expect is what the docstrings describe (the stand-ins, run here on the same scenario), or
 the reference's numbers stored by `stubs` (reference_run.json), never the reference itself."""
 
+from dataclasses import replace
+
 import torch
 
 from grader.judge.compare import problem
 from grader.results import Feedback
-from grader.sandbox.observations import SequenceValue, Value
+from grader.sandbox.observations import SequenceValue, TensorValue, Value
 
 from .. import reference_run
 from . import (
@@ -120,10 +122,28 @@ def tensors_expected(inputs: Inputs, device: str) -> tuple:
     return stand_in("to_tensors")(*inputs["args"])
 
 
-def tensors_mistakes(inputs: Inputs) -> dict:
-    x, y = stand_in("to_tensors")(*inputs["args"])
-    return {"not_scaled": [x * 16, y], "float_labels": [x, y.float()],
-            "one_hot_labels": [x, torch.nn.functional.one_hot(y, 10)], "not_flattened": [x.reshape(-1, 8, 8), y]}
+def judge_tensors(check: Check, got: Value, expected: tuple, inputs: Inputs) -> Feedback | None:
+    """x and y against the docstring's; a wrong pair is read for its mistake by its shapes and
+    dtypes first (a value comparison cannot tell (N, 8, 8) from (N, 64), or 3.0 from 3)."""
+    found = problem(got, list(expected), *check.tolerance)
+    if found is None or not (isinstance(got, SequenceValue) and len(got.items) == 2):
+        return found
+    x, y = got.items
+    mistake = tensors_mistake(x, y, expected)
+    return replace(found, misconception=mistake) if mistake else found
+
+
+def tensors_mistake(x: Value, y: Value, expected: tuple) -> str | None:
+    if isinstance(x, TensorValue) and x.data.dim() == 3:
+        return "not_flattened"
+    if isinstance(y, TensorValue) and y.data.dim() == 2:
+        return "one_hot_labels"
+    if isinstance(y, TensorValue) and y.data.is_floating_point():
+        return "float_labels"
+    if isinstance(x, TensorValue) and x.data.shape == expected[0].shape and torch.allclose(
+            x.data.double().cpu(), 16 * expected[0].double().cpu(), atol=1e-4):
+        return "not_scaled"
+    return None
 
 
 def network(generator: torch.Generator, batch: int = 5) -> Inputs:
@@ -207,7 +227,7 @@ def predictions_figure(generator: torch.Generator) -> Inputs:
 
 PUBLIC = [
     Check("to_tensors", "turns 6 images and labels into x of shape (6, 64) in 0-1 and int64 labels", 2,
-          inputs=lambda g: images_and_labels(fixed(), 6), expect=tensors_expected, wrong_answers=tensors_mistakes),
+          inputs=lambda g: images_and_labels(fixed(), 6), expect=tensors_expected, judge=judge_tensors),
     Check("DigitNet", "DigitNet(16) after torch.manual_seed(0) has the layers and first weights of the lesson", 2,
           probe="module_call", inputs=lambda g: network(fixed()),
           expect=expecting("params", lambda: stand_in("DigitNet")), judge=judge_part("params"),
