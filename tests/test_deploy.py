@@ -356,7 +356,8 @@ def test_the_student_wheel_holds_no_reference_and_no_hidden_checks(built):
     assert {"grader/__init__.py", f"{lesson}/catalogue/zh.toml", f"{lesson}/reference_run.json",
             f"{lesson}/checks/public.py", "exercises/linear_regression.py"} <= set(names)
     assert not any(name.startswith(("solutions/", "grader/instructor/")) for name in names)
-    assert "grader/lessons/autograd/checks/hidden.py" not in names
+    assert "exercises/digits/digit_classifier.py" in names  # every lesson of the kit, stubs only
+    assert not any(name.endswith("checks/hidden.py") for name in names)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     assert not [c.claim for c in HIDDEN if c.claim in text] and all(c.claim in text for c in PUBLIC)
     assert "autograd_kit = grader.frontends.pytest_plugin" in text  # pytest --submission works

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from grader import ROOT
 from grader.instructor.dist import readme, student_copy, student_files
+from grader.lessons import kit_lessons
 from grader.load import UsageError
 from grader.messages import say
 
@@ -30,9 +31,11 @@ NAME = "autograd-kit-student"
 def student_wheel(out: Path, lang: str) -> Path:
     with tempfile.TemporaryDirectory(prefix="grader-wheel-") as staging:
         folder = Path(staging)
-        for file in student_files():
+        # every lesson the kit holds: a student installs the wheel once for the whole course
+        files = {file: lesson for lesson in kit_lessons() for file in student_files(lesson)}
+        for file, lesson in files.items():
             (folder / file).parent.mkdir(parents=True, exist_ok=True)
-            (folder / file).write_bytes(student_copy(file))
+            (folder / file).write_bytes(student_copy(file, lesson))
         (folder / "README.md").write_text(readme(), "utf-8")
         (folder / "pyproject.toml").write_text(pyproject(folder), "utf-8")
         build(folder, out, lang)
@@ -52,7 +55,7 @@ def pyproject(folder: Path) -> str:
     return "\n".join([
         "[build-system]", toml("requires", kit["build-system"]["requires"]),
         toml("build-backend", kit["build-system"]["build-backend"]),
-        "[project]", toml("name", NAME), toml("description", "The autograd lesson's exercises and public checks"),
+        "[project]", toml("name", NAME), toml("description", "The kit's lessons: their exercises and public checks"),
         toml("readme", "README.md"), *(toml(key, value) for key, value in project.items()),
         "[project.entry-points.pytest11]",
         *(toml(key, value) for key, value in kit["project"]["entry-points"]["pytest11"].items()),
